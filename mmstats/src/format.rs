@@ -1,0 +1,145 @@
+//! The bytes of a version-1 mmstats file, shared by the writer and the reader
+//! so the two cannot disagree.
+//!
+//! ```text
+//! offset 0      u8   version = 0x01
+//! offset 1 ...  fields, back to back, then zero bytes to the end of the file
+//!
+//! field:        u16  label_len        (native byte order)
+//!               [u8] label            (UTF-8, label_len bytes)
+//!               u16  sig_len
+//!               [u8] signature        (a Python `struct` format string)
+//!               u8   write_buffer     (255: unbuffered; 0 or 1: double buffered)
+//!               ...  value storage    (one or two values of calcsize(signature) bytes)
+//! ```
+//!
+//! A reader stops at the end of the file or at a `label_len` of zero.
+#![forbid(unsafe_code)]
+
+mod signature;
+
+// The reader work re-exports the parser here: Signature, SignatureError, ...
+
+/// The only file format version there is.
+pub const VERSION: u8 = 1;
+
+/// `write_buffer` value of an unbuffered field: one value follows in place.
+pub const UNBUFFERED: u8 = 255;
+
+/// Size of a label or signature length prefix.
+pub const LEN_PREFIX: usize = 2;
+
+/// Largest label or signature: their lengths are stored in a `u16`.
+pub const MAX_HEADER_STRING: usize = u16::MAX as usize;
+
+/// The page size the writer rounds file sizes up to (and the smallest file).
+///
+/// Python 0.8 used the machine's page size; every platform this crate
+/// supports uses 4 KiB pages for files created here.
+pub const PAGE_SIZE: usize = 4096;
+
+/// A Python `struct` format code.
+///
+/// Only the codes mmstats files use (and Python 0.8 can write or read) are
+/// known; see [`Signature`] for parsing whole format strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Code {
+    /// `x`: one pad byte, no value.
+    Pad,
+    /// `c`: one byte, read as a one-character string.
+    Char,
+    /// `b`: `i8`.
+    I8,
+    /// `B`: `u8`.
+    U8,
+    /// `?`: `bool`, one byte.
+    Bool,
+    /// `h`: `i16`.
+    I16,
+    /// `H`: `u16`.
+    U16,
+    /// `i`: `i32`.
+    I32,
+    /// `I`: `u32`.
+    U32,
+    /// `l`: C `long` (8 bytes native on LP64, 4 bytes standard).
+    Long,
+    /// `L`: C `unsigned long`.
+    ULong,
+    /// `q`: `i64`.
+    I64,
+    /// `Q`: `u64`.
+    U64,
+    /// `f`: `f32`.
+    F32,
+    /// `d`: `f64`.
+    F64,
+    /// `s`: a byte string; the repeat count is its length.
+    Bytes,
+}
+
+impl Code {
+    /// The code for a format character, if mmstats knows it.
+    pub const fn from_char(c: u8) -> Option<Code> {
+        Some(match c {
+            b'x' => Code::Pad,
+            b'c' => Code::Char,
+            b'b' => Code::I8,
+            b'B' => Code::U8,
+            b'?' => Code::Bool,
+            b'h' => Code::I16,
+            b'H' => Code::U16,
+            b'i' => Code::I32,
+            b'I' => Code::U32,
+            b'l' => Code::Long,
+            b'L' => Code::ULong,
+            b'q' => Code::I64,
+            b'Q' => Code::U64,
+            b'f' => Code::F32,
+            b'd' => Code::F64,
+            b's' => Code::Bytes,
+            _ => return None,
+        })
+    }
+
+    /// The format character of this code.
+    pub const fn as_char(self) -> u8 {
+        match self {
+            Code::Pad => b'x',
+            Code::Char => b'c',
+            Code::I8 => b'b',
+            Code::U8 => b'B',
+            Code::Bool => b'?',
+            Code::I16 => b'h',
+            Code::U16 => b'H',
+            Code::I32 => b'i',
+            Code::U32 => b'I',
+            Code::Long => b'l',
+            Code::ULong => b'L',
+            Code::I64 => b'q',
+            Code::U64 => b'Q',
+            Code::F32 => b'f',
+            Code::F64 => b'd',
+            Code::Bytes => b's',
+        }
+    }
+
+    /// Size of one item in standard mode (`=`, `<`, `>`, `!`).
+    pub const fn standard_size(self) -> usize {
+        match self {
+            Code::Pad | Code::Char | Code::I8 | Code::U8 | Code::Bool | Code::Bytes => 1,
+            Code::I16 | Code::U16 => 2,
+            Code::I32 | Code::U32 | Code::Long | Code::ULong | Code::F32 => 4,
+            Code::I64 | Code::U64 | Code::F64 => 8,
+        }
+    }
+
+    /// Size (and alignment) of one item in native mode (`@` or no prefix),
+    /// as CPython computes it on an LP64 platform.
+    pub const fn native_size(self) -> usize {
+        match self {
+            Code::Long | Code::ULong => 8,
+            other => other.standard_size(),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Parsing Python `struct` format strings (owned by the reader work).

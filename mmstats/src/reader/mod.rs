@@ -1,0 +1,1 @@
+//! Reading mmstats files (owned by the reader work).

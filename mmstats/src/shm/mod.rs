@@ -1,0 +1,2 @@
+//! All `unsafe` code that touches shared memory lives below this module.
+mod view;

@@ -1,0 +1,1 @@
+//! Read-side access to shared bytes (owned by the reader work).

@@ -1,0 +1,1 @@
+//! Command-line tools for mmstats files; the logic lives in `mmstats::tools`.
