@@ -1,3 +1,682 @@
-//! Placeholder: the writer's model (being written).
-/// A field's place in the file being built.
-pub struct Slot<'a>(core::marker::PhantomData<&'a ()>);
+//! Models: a `#[derive(MmStats)]` struct bound to its file.
+#![forbid(unsafe_code)]
+
+use std::borrow::Cow;
+use std::fmt;
+use std::fs::File;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::format::{MAX_HEADER_STRING, VERSION};
+use crate::layout::{file_len, layout_field, FieldLayout, FieldSpec, Layout, StatKind};
+use crate::publish;
+use crate::shm::region::{BadCell, Buffered, RawBytes, Region, SeqText, Shared, Word};
+use crate::stat::Stat;
+use crate::sys;
+use crate::template::{Substitutions, Template};
+
+/// A statistics model: a struct whose fields are mmstats field types,
+/// implemented by `#[derive(MmStats)]`.
+///
+/// ```
+/// use mmstats::{Counter, MmStats, Text};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     done: Counter,
+///     #[mmstats(size = 32)]
+///     user: Text,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// stats.done.incr();
+/// stats.user.set("rob");
+/// assert_eq!(stats.done.get(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait MmStats: Sized + 'static {
+    #[doc(hidden)]
+    const __MODEL: ModelSpec;
+
+    #[doc(hidden)]
+    fn __bind(binder: &mut Binder<'_>) -> Result<Self, BindError>;
+
+    /// Creates the model's file with the default options: in
+    /// `$MMSTATS_PATH` (else the temporary directory), named by
+    /// `$MMSTATS_FILES` (else `{CMD}-{PID}-{TID}.mmstats`).
+    ///
+    /// # Errors
+    /// See [`ModelOptions::create`].
+    fn create() -> Result<Model<Self>, Error> {
+        Self::options().create()
+    }
+
+    /// Options for creating the model's file.
+    fn options() -> ModelOptions<Self> {
+        ModelOptions::new()
+    }
+}
+
+/// A model's fields, prefix and both layouts, as the derive computed them.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct ModelSpec {
+    /// The label prefix declared on the struct.
+    pub label_prefix: &'static str,
+    /// Whether the sys fields were appended.
+    pub sys_fields: bool,
+    /// All fields, sys fields last.
+    pub fields: &'static [FieldSpec],
+    /// Offsets of the default layout with the declared prefix.
+    pub aligned: &'static [FieldLayout],
+    /// Offsets of the python-exact layout with the declared prefix.
+    pub python_exact: &'static [FieldLayout],
+}
+
+/// A field whose storage does not fit the file: an internal error of the
+/// layout, reported rather than risked.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct BindError(BindErrorKind);
+
+#[derive(Debug)]
+enum BindErrorKind {
+    Cell(BadCell),
+    MissingField,
+}
+
+impl fmt::Display for BindError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            BindErrorKind::Cell(cell) => cell.fmt(f),
+            BindErrorKind::MissingField => f.write_str("the model binds more fields than it declares"),
+        }
+    }
+}
+
+impl From<BadCell> for BindError {
+    fn from(cell: BadCell) -> BindError {
+        BindError(BindErrorKind::Cell(cell))
+    }
+}
+
+/// Hands each field of a model being created its place in the file.
+#[doc(hidden)]
+pub struct Binder<'a> {
+    region: &'a Region,
+    fields: &'a [FieldSpec],
+    layouts: &'a [FieldLayout],
+    layout: Layout,
+    next: usize,
+}
+
+impl Binder<'_> {
+    /// Binds the next field, in declaration order.
+    pub fn bind<T: Stat>(&mut self, init: Option<T::Init>) -> Result<T, BindError> {
+        let index = self.next;
+        self.next += 1;
+        let (Some(spec), Some(layout)) = (self.fields.get(index), self.layouts.get(index)) else {
+            return Err(BindError(BindErrorKind::MissingField));
+        };
+        T::bind(
+            Slot {
+                region: self.region,
+                spec,
+                field: layout,
+                layout: self.layout,
+            },
+            init,
+        )
+    }
+}
+
+/// One field's place in a file being built; the field types' `bind` turn it
+/// into their cells.
+#[doc(hidden)]
+pub struct Slot<'a> {
+    region: &'a Region,
+    spec: &'a FieldSpec,
+    field: &'a FieldLayout,
+    layout: Layout,
+}
+
+/// Where a number lives: one aligned atomic cell, or Python's double buffer.
+#[derive(Debug)]
+pub(crate) enum Place<W: Word> {
+    Atomic(Shared<W>),
+    Buffered(Buffered),
+}
+
+impl<W: Word> Place<W> {
+    #[inline(always)]
+    pub(crate) fn store(&self, value: W) {
+        match self {
+            Place::Atomic(cell) => cell.store(value, std::sync::atomic::Ordering::Relaxed),
+            Place::Buffered(buffers) => buffers.store(value.to_ne()),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn load(&self) -> W {
+        match self {
+            Place::Atomic(cell) => cell.load(std::sync::atomic::Ordering::Relaxed),
+            Place::Buffered(buffers) => W::from_ne(buffers.load()),
+        }
+    }
+}
+
+/// Where a string lives: a seqlocked double buffer, or in place (Python's).
+#[derive(Debug)]
+pub(crate) enum TextPlace {
+    Seq(SeqText),
+    InPlace(RawBytes),
+}
+
+impl TextPlace {
+    pub(crate) fn write(&self, bytes: &[u8]) {
+        match self {
+            TextPlace::Seq(text) => text.write(bytes),
+            TextPlace::InPlace(raw) => raw.write_terminated(bytes),
+        }
+    }
+
+    pub(crate) fn read(&self, out: &mut Vec<u8>) {
+        match self {
+            TextPlace::Seq(text) => text.read(out),
+            TextPlace::InPlace(raw) => raw.read_terminated(out),
+        }
+    }
+
+    pub(crate) fn size(&self) -> usize {
+        match self {
+            TextPlace::Seq(text) => text.size(),
+            TextPlace::InPlace(raw) => raw.len(),
+        }
+    }
+}
+
+impl Slot<'_> {
+    /// The field as declared.
+    pub(crate) fn spec(&self) -> &FieldSpec {
+        self.spec
+    }
+
+    /// The number cell of this field.
+    pub(crate) fn number<W: Word>(&self) -> Result<Place<W>, BadCell> {
+        if self.field.is_buffered() {
+            Ok(Place::Buffered(self.region.buffered(
+                self.field.write_buffer_at,
+                self.field.value,
+                self.field.buffer_len,
+            )?))
+        } else {
+            Ok(Place::Atomic(self.region.atomic::<W>(self.field.value)?))
+        }
+    }
+
+    /// The text cell of this field.
+    pub(crate) fn text(&self) -> Result<TextPlace, BadCell> {
+        match (self.layout, self.field.seq) {
+            (Layout::Aligned, Some(seq)) => Ok(TextPlace::Seq(self.region.seq_text(
+                self.field.write_buffer_at,
+                seq,
+                self.field.buffer_len,
+                self.spec.size,
+            )?)),
+            _ => Ok(TextPlace::InPlace(
+                self.region.bytes(self.field.value, self.spec.size)?,
+            )),
+        }
+    }
+
+    /// Writes a value once, before the file is published (static fields).
+    pub(crate) fn write_once(&self, bytes: &[u8]) -> Result<(), BadCell> {
+        write_static(self.region, self.spec, self.field, bytes)
+    }
+}
+
+fn write_static(
+    region: &Region,
+    spec: &FieldSpec,
+    field: &FieldLayout,
+    bytes: &[u8],
+) -> Result<(), BadCell> {
+    if matches!(spec.kind, StatKind::StaticText) {
+        region.bytes(field.value, spec.size)?.write_terminated(bytes);
+        Ok(())
+    } else {
+        region.write_bytes(field.value, bytes)
+    }
+}
+
+/// How to create a model's file: where, under which name, with which label
+/// prefix and layout. Made by [`MmStats::options`].
+///
+/// ```
+/// use mmstats::{Counter, Layout, MmStats};
+///
+/// #[derive(MmStats)]
+/// struct Jobs {
+///     done: Counter,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let jobs = Jobs::options()
+///     .path(dir.path())
+///     .filename("jobs-{PID}.mmstats")
+///     .label_prefix("worker.")
+///     .layout(Layout::Aligned)
+///     .remove_on_drop(true)
+///     .create()?;
+/// assert!(jobs.path().ends_with(format!("jobs-{}.mmstats", std::process::id())));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct ModelOptions<S> {
+    dir: Option<PathBuf>,
+    filename: Option<String>,
+    label_prefix: Option<String>,
+    layout: Layout,
+    mode: u32,
+    remove_on_drop: bool,
+    model: PhantomData<fn() -> S>,
+}
+
+impl<S> Clone for ModelOptions<S> {
+    fn clone(&self) -> Self {
+        ModelOptions {
+            dir: self.dir.clone(),
+            filename: self.filename.clone(),
+            label_prefix: self.label_prefix.clone(),
+            layout: self.layout,
+            mode: self.mode,
+            remove_on_drop: self.remove_on_drop,
+            model: PhantomData,
+        }
+    }
+}
+
+impl<S> fmt::Debug for ModelOptions<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ModelOptions")
+            .field("dir", &self.dir)
+            .field("filename", &self.filename)
+            .field("label_prefix", &self.label_prefix)
+            .field("layout", &self.layout)
+            .field("mode", &format_args!("{:#o}", self.mode))
+            .field("remove_on_drop", &self.remove_on_drop)
+            .finish()
+    }
+}
+
+/// The permissions of a new stats file unless [`ModelOptions::mode`] says
+/// otherwise: the owner reads and writes, nobody else can read.
+pub const DEFAULT_MODE: u32 = 0o600;
+
+impl<S: MmStats> ModelOptions<S> {
+    fn new() -> Self {
+        ModelOptions {
+            dir: None,
+            filename: None,
+            label_prefix: None,
+            layout: Layout::Aligned,
+            mode: DEFAULT_MODE,
+            remove_on_drop: false,
+            model: PhantomData,
+        }
+    }
+
+    /// The directory for the file (default: `$MMSTATS_PATH`, else the
+    /// temporary directory). `{CMD}`, `{PID}` and `{TID}` are substituted
+    /// in it as in the file name.
+    pub fn path(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// The file name template (default: `$MMSTATS_FILES`, else
+    /// `{CMD}-{PID}-{TID}.mmstats`): `{CMD}` is the program's base name,
+    /// `{PID}` the process id, `{TID}` the thread id; `{{` and `}}` are
+    /// literal braces.
+    pub fn filename(mut self, template: impl Into<String>) -> Self {
+        self.filename = Some(template.into());
+        self
+    }
+
+    /// A label prefix replacing the one the model declares; it is prepended
+    /// to every label, the sys fields' included.
+    pub fn label_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.label_prefix = Some(prefix.into());
+        self
+    }
+
+    /// The byte layout (default: [`Layout::Aligned`]).
+    pub fn layout(mut self, layout: Layout) -> Self {
+        self.layout = layout;
+        self
+    }
+
+    /// The file's permission bits (default [`DEFAULT_MODE`], `0o600`); the
+    /// umask does not apply. Use `0o644` to let other users' tools read it.
+    pub fn mode(mut self, mode: u32) -> Self {
+        self.mode = mode & 0o777;
+        self
+    }
+
+    /// Whether dropping the model deletes its file (default: no, so the
+    /// last values stay readable after the process ends).
+    pub fn remove_on_drop(mut self, remove: bool) -> Self {
+        self.remove_on_drop = remove;
+        self
+    }
+
+    /// Creates the file and binds the model's fields to it.
+    ///
+    /// The file is built under a temporary name and renamed into place when
+    /// complete, so readers never see it half-written.
+    ///
+    /// # Errors
+    /// [`Error::Template`] for a malformed template, [`Error::LabelTooLong`]
+    /// when the label prefix makes a label exceed 65535 bytes,
+    /// [`Error::Create`] when the directory is missing or not writable or
+    /// the disk is full, and [`Error::Occupied`] when something other than a
+    /// stale stats file of this user has the file's name (it is left
+    /// untouched).
+    pub fn create(self) -> Result<Model<S>, Error> {
+        let spec = S::__MODEL;
+        let subs = Substitutions::current();
+        let dir_template = match &self.dir {
+            Some(dir) => DirTemplate::from_path(dir)?,
+            None => DirTemplate::from_path(&crate::defaults::default_path())?,
+        };
+        let filename = Template::parse(
+            &self
+                .filename
+                .clone()
+                .unwrap_or_else(crate::defaults::default_filename),
+        )?;
+        let dir = dir_template.expand(&subs);
+        let path = dir.join(filename.expand(&subs));
+
+        let prefix = self.label_prefix.as_deref().unwrap_or(spec.label_prefix);
+        let layouts = field_layouts(&spec, prefix, self.layout)?;
+        let end = layouts.last().map_or(1, |field| field.end);
+        let len = file_len(end);
+
+        let temp = publish::create_temp(&path, self.mode, len)?;
+        let region = Region::map(&temp.file, len).map_err(|source| Error::Create {
+            path: path.clone(),
+            source,
+        })?;
+        let bind_err = |err: BindError| Error::Create {
+            path: path.clone(),
+            source: std::io::Error::other(err.to_string()),
+        };
+        write_headers(&region, &spec, prefix, &layouts).map_err(|e| bind_err(e.into()))?;
+        let mut binder = Binder {
+            region: &region,
+            fields: spec.fields,
+            layouts: &layouts,
+            layout: self.layout,
+            next: 0,
+        };
+        let stats = S::__bind(&mut binder).map_err(bind_err)?;
+        if spec.sys_fields {
+            write_sys_values(&region, &spec, &layouts).map_err(|e| bind_err(e.into()))?;
+        }
+        publish::lock(&temp, &path)?;
+        let file = publish::publish(temp, &path)?;
+        Ok(Model {
+            stats,
+            file: ModelFile {
+                region,
+                file,
+                path,
+                dir,
+                filename,
+                subs,
+                layout: self.layout,
+                label_prefix: prefix.to_owned(),
+                remove_on_drop: self.remove_on_drop,
+                removed: false,
+            },
+        })
+    }
+}
+
+/// A `path` option: a template when it is UTF-8, used as is otherwise.
+enum DirTemplate {
+    Template(Template),
+    Literal(PathBuf),
+}
+
+impl DirTemplate {
+    fn from_path(dir: &Path) -> Result<DirTemplate, Error> {
+        match dir.to_str() {
+            Some(text) => Ok(DirTemplate::Template(Template::parse(text)?)),
+            None => Ok(DirTemplate::Literal(dir.to_owned())),
+        }
+    }
+
+    fn expand(&self, subs: &Substitutions) -> PathBuf {
+        match self {
+            DirTemplate::Template(template) => PathBuf::from(template.expand(subs)),
+            DirTemplate::Literal(dir) => dir.clone(),
+        }
+    }
+}
+
+/// The compile-time layout when the prefix is the declared one, otherwise
+/// the same computation at run time.
+fn field_layouts(
+    spec: &ModelSpec,
+    prefix: &str,
+    layout: Layout,
+) -> Result<Cow<'static, [FieldLayout]>, Error> {
+    for field in spec.fields {
+        let len = prefix.len() + field.label.len();
+        if len > MAX_HEADER_STRING {
+            let mut label = format!("{prefix}{}", field.label);
+            if label.len() > 80 {
+                let cut = (0..=80).rev().find(|&i| label.is_char_boundary(i)).unwrap_or(0);
+                label.truncate(cut);
+                label.push('…');
+            }
+            return Err(Error::LabelTooLong { label, len });
+        }
+    }
+    if prefix == spec.label_prefix {
+        return Ok(Cow::Borrowed(match layout {
+            Layout::Aligned => spec.aligned,
+            Layout::PythonExact => spec.python_exact,
+        }));
+    }
+    let mut out = Vec::with_capacity(spec.fields.len());
+    let mut at = 1;
+    for field in spec.fields {
+        let placed = layout_field(field, at, prefix.len() + field.label.len(), layout);
+        at = placed.end;
+        out.push(placed);
+    }
+    Ok(Cow::Owned(out))
+}
+
+fn write_headers(
+    region: &Region,
+    spec: &ModelSpec,
+    prefix: &str,
+    layouts: &[FieldLayout],
+) -> Result<(), BadCell> {
+    region.write_bytes(0, &[VERSION])?;
+    for (field, placed) in spec.fields.iter().zip(layouts) {
+        let mut header = Vec::with_capacity(5 + placed.label_len + placed.sig.len());
+        // Both lengths were checked to fit in u16 (labels above, signatures
+        // by construction: at most MAX_SIGNATURE bytes).
+        header.extend_from_slice(&(placed.label_len as u16).to_ne_bytes());
+        header.extend_from_slice(prefix.as_bytes());
+        header.extend_from_slice(field.label.as_bytes());
+        header.extend_from_slice(&(placed.sig.len() as u16).to_ne_bytes());
+        header.extend_from_slice(placed.sig.as_bytes());
+        header.push(placed.write_buffer);
+        region.write_bytes(placed.record, &header)?;
+    }
+    Ok(())
+}
+
+fn write_sys_values(
+    region: &Region,
+    spec: &ModelSpec,
+    layouts: &[FieldLayout],
+) -> Result<(), BadCell> {
+    let first_sys = spec.fields.len().saturating_sub(sys::SYS_FIELDS.len());
+    let values = sys::values();
+    for ((field, placed), value) in spec.fields[first_sys..]
+        .iter()
+        .zip(&layouts[first_sys..])
+        .zip(values.iter())
+    {
+        write_static(region, field, placed, value)?;
+    }
+    Ok(())
+}
+
+/// A model bound to its file: dereferences to the model's fields.
+///
+/// A model has one writer: it is `Send` (it may move to another thread) but
+/// not `Sync` (two threads cannot write it at once). Give each thread its own
+/// model, or use [`PerThread`](crate::PerThread).
+///
+/// ```compile_fail
+/// use mmstats::{Counter, MmStats};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     done: Counter,
+/// }
+///
+/// let stats = Stats::create().unwrap();
+/// std::thread::scope(|s| {
+///     s.spawn(|| stats.done.incr()); // error: `Stats` cannot be shared between threads
+/// });
+/// ```
+///
+/// The file stays on disk when the model is dropped (so the last values can
+/// be read after the process is gone) unless
+/// [`remove_on_drop`](ModelOptions::remove_on_drop) was set; [`Model::remove`]
+/// deletes it.
+pub struct Model<S> {
+    // Field order matters: the handles in `stats` point into `file.region`
+    // and are dropped first.
+    stats: S,
+    file: ModelFile,
+}
+
+struct ModelFile {
+    region: Region,
+    file: File,
+    path: PathBuf,
+    dir: PathBuf,
+    filename: Template,
+    subs: Substitutions,
+    layout: Layout,
+    label_prefix: String,
+    remove_on_drop: bool,
+    removed: bool,
+}
+
+impl<S> Deref for Model<S> {
+    type Target = S;
+
+    fn deref(&self) -> &S {
+        &self.stats
+    }
+}
+
+impl<S> fmt::Debug for Model<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Model")
+            .field("path", &self.file.path)
+            .field("len", &self.file.region.len())
+            .field("layout", &self.file.layout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> Model<S> {
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.file.path
+    }
+
+    /// The file's size in bytes (a whole number of pages).
+    pub fn len(&self) -> usize {
+        self.file.region.len()
+    }
+
+    /// Always false: a stats file holds at least its version byte.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The layout the file was written in.
+    pub fn layout(&self) -> Layout {
+        self.file.layout
+    }
+
+    /// The label prefix in effect.
+    pub fn label_prefix(&self) -> &str {
+        &self.file.label_prefix
+    }
+
+    /// Writes the mapping back to disk and waits for it (`msync(MS_SYNC)`).
+    /// Readers never need this; it matters only for a machine crash.
+    ///
+    /// # Errors
+    /// [`Error::Flush`] when the kernel reports a write-back error.
+    pub fn flush(&self) -> Result<(), Error> {
+        self.file.region.flush().map_err(|source| Error::Flush {
+            path: self.file.path.clone(),
+            source,
+        })
+    }
+
+    /// Starts writing the mapping back to disk without waiting
+    /// (`msync(MS_ASYNC)`).
+    ///
+    /// # Errors
+    /// [`Error::Flush`] when the kernel refuses.
+    pub fn flush_async(&self) -> Result<(), Error> {
+        self.file.region.flush_async().map_err(|source| Error::Flush {
+            path: self.file.path.clone(),
+            source,
+        })
+    }
+
+    /// Deletes the file and unmaps it. When the file name template holds
+    /// both `{PID}` and `{TID}`, the files this template gave other threads
+    /// of this process are deleted too (stats files of this user only), as
+    /// Python 0.8 did.
+    ///
+    /// # Errors
+    /// [`Error::Remove`] when a file cannot be deleted; the model is
+    /// unmapped all the same.
+    pub fn remove(mut self) -> Result<(), Error> {
+        let file = &mut self.file;
+        file.removed = true;
+        publish::remove_own(&file.path, &file.file)?;
+        if file.filename.has_pid() && file.filename.has_tid() {
+            publish::remove_thread_files(&file.dir, &file.filename, &file.subs)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ModelFile {
+    fn drop(&mut self) {
+        if self.remove_on_drop && !self.removed {
+            let _ = publish::remove_own(&self.path, &self.file);
+        }
+    }
+}

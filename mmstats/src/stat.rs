@@ -1,12 +1,14 @@
 //! The contract between the derive and the field types.
 
 use crate::layout::StatKind;
-use crate::model::Slot;
+use crate::model::{BindError, Slot};
 
 /// A type that can be a field of a `#[derive(MmStats)]` model.
 ///
-/// Implemented by [`Counter`](crate::Counter), [`Gauge`](crate::Gauge),
-/// [`Text`](crate::Text) and the other field types of this crate; it is
+/// Implemented by [`Counter`](crate::Counter), [`Average`](crate::Average),
+/// [`MovingAverage`](crate::MovingAverage), [`Timer`](crate::Timer),
+/// [`Gauge`](crate::Gauge), [`Text`](crate::Text),
+/// [`Static`](crate::Static) and [`StaticText`](crate::StaticText); it is
 /// sealed, since the file format knows only those.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an mmstats field type",
@@ -21,7 +23,7 @@ pub trait Stat: Sized + sealed::Sealed {
     /// Creates the handle for the field stored at `slot`, writing `init` (or
     /// the kind's zero value) into the not yet published file.
     #[doc(hidden)]
-    fn bind(slot: Slot<'_>, init: Option<Self::Init>) -> Self;
+    fn bind(slot: Slot<'_>, init: Option<Self::Init>) -> Result<Self, BindError>;
 }
 
 pub(crate) mod sealed {

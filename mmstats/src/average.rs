@@ -1,0 +1,226 @@
+//! [`Average`] and [`MovingAverage`].
+#![forbid(unsafe_code)]
+
+use std::cell::{Cell, RefCell};
+use std::convert::Infallible;
+
+use crate::exact_sum::ExactSum;
+use crate::layout::StatKind;
+use crate::model::{BindError, Place, Slot};
+use crate::stat::{sealed, Stat};
+
+/// The running mean of every sample added (Python's `AverageField`,
+/// signature `d`). Each [`add`](Average::add) is O(1): the count and the
+/// total are kept in the process, and the mean is one store.
+///
+/// ```
+/// use mmstats::{Average, MmStats};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     batch_size: Average,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// stats.batch_size.add(1.0);
+/// stats.batch_size.add(2.0);
+/// assert_eq!(stats.batch_size.get(), 1.5);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct Average {
+    place: Place<u64>,
+    count: Cell<u64>,
+    total: Cell<f64>,
+}
+
+impl Average {
+    /// Adds a sample to the mean.
+    #[inline]
+    pub fn add(&self, value: f64) {
+        let count = self.count.get() + 1;
+        let total = self.total.get() + value;
+        self.count.set(count);
+        self.total.set(total);
+        self.place.store((total / count as f64).to_bits());
+    }
+
+    /// The current mean (0 before the first sample).
+    #[inline]
+    pub fn get(&self) -> f64 {
+        f64::from_bits(self.place.load())
+    }
+
+    /// How many samples were added.
+    pub fn count(&self) -> u64 {
+        self.count.get()
+    }
+}
+
+impl sealed::Sealed for Average {}
+
+impl Stat for Average {
+    const KIND: StatKind = StatKind::Average;
+    type Init = Infallible;
+
+    fn bind(slot: Slot<'_>, _init: Option<Infallible>) -> Result<Self, BindError> {
+        Ok(Average {
+            place: slot.number()?,
+            count: Cell::new(0),
+            total: Cell::new(0.0),
+        })
+    }
+}
+
+/// The last `window` samples and their exact sum.
+#[derive(Debug)]
+struct Window {
+    values: Box<[f64]>,
+    next: usize,
+    filled: usize,
+    sum: ExactSum,
+    non_finite: usize,
+}
+
+impl Window {
+    fn new(size: usize) -> Window {
+        Window {
+            values: vec![0.0; size.max(1)].into_boxed_slice(),
+            next: 0,
+            filled: 0,
+            sum: ExactSum::new(),
+            non_finite: 0,
+        }
+    }
+
+    /// Adds a sample and returns the new mean: `fsum(window) / n` with `n`
+    /// the samples held, exactly as Python 0.8 computed it.
+    fn add(&mut self, value: f64) -> f64 {
+        if self.filled == self.values.len() {
+            let old = self.values[self.next];
+            if old.is_finite() {
+                self.sum.add(-old);
+            } else {
+                self.non_finite -= 1;
+            }
+        } else {
+            self.filled += 1;
+        }
+        self.values[self.next] = value;
+        if value.is_finite() {
+            self.sum.add(value);
+        } else {
+            self.non_finite += 1;
+        }
+        self.next = (self.next + 1) % self.values.len();
+        let n = self.filled as f64;
+        let exact = self.sum.value();
+        if self.non_finite == 0 && exact.is_finite() {
+            exact / n
+        } else {
+            // Infinities, NaNs or an overflowing sum: the plain sum gives
+            // the infinity or NaN the mean is.
+            self.values[..self.filled].iter().sum::<f64>() / n
+        }
+    }
+}
+
+/// The mean of the last `window` samples (Python's
+/// `MovingAverageField(size=100)`, signature `d`). Adding a sample is
+/// O(1): an exactly rounded running sum replaces Python's re-summing of the
+/// whole window, with bit-identical results.
+///
+/// ```
+/// use mmstats::{MmStats, MovingAverage};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     #[mmstats(window = 2)]
+///     latency: MovingAverage,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// for sample in [1.0, 2.0, 4.0] {
+///     stats.latency.add(sample);
+/// }
+/// assert_eq!(stats.latency.get(), 3.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct MovingAverage {
+    place: Place<u64>,
+    window: RefCell<Window>,
+}
+
+impl MovingAverage {
+    pub(crate) fn from_slot(slot: &Slot<'_>) -> Result<Self, BindError> {
+        Ok(MovingAverage {
+            place: slot.number()?,
+            window: RefCell::new(Window::new(slot.spec().window)),
+        })
+    }
+
+    /// Adds a sample.
+    #[inline]
+    pub fn add(&self, value: f64) {
+        // Never re-entered (nothing here calls out), so the borrow succeeds.
+        if let Ok(mut window) = self.window.try_borrow_mut() {
+            let mean = window.add(value);
+            self.place.store(mean.to_bits());
+        }
+    }
+
+    /// The current mean (0 before the first sample).
+    #[inline]
+    pub fn get(&self) -> f64 {
+        f64::from_bits(self.place.load())
+    }
+
+    /// How many samples the mean covers at most.
+    pub fn window(&self) -> usize {
+        self.window.borrow().values.len()
+    }
+}
+
+impl sealed::Sealed for MovingAverage {}
+
+impl Stat for MovingAverage {
+    const KIND: StatKind = StatKind::MovingAverage;
+    type Init = Infallible;
+
+    fn bind(slot: Slot<'_>, _init: Option<Infallible>) -> Result<Self, BindError> {
+        MovingAverage::from_slot(&slot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_mean_is_fsum_over_held_samples() {
+        let mut w = Window::new(3);
+        assert_eq!(w.add(1.0), 1.0);
+        assert_eq!(w.add(2.0), 1.5);
+        assert_eq!(w.add(3.0), 2.0);
+        assert_eq!(w.add(10.0), 5.0);
+        // Python: fsum([10.0, 0.1, 0.2]) / 3
+        w.add(0.1);
+        assert_eq!(w.add(0.2), 10.3 / 3.0);
+    }
+
+    #[test]
+    fn infinities_leave_the_window_cleanly() {
+        let mut w = Window::new(2);
+        w.add(f64::INFINITY);
+        assert_eq!(w.add(1.0), f64::INFINITY);
+        assert_eq!(w.add(2.0), 1.5);
+        assert!(w.add(f64::NAN).is_nan());
+        w.add(4.0);
+        assert_eq!(w.add(6.0), 5.0);
+    }
+}

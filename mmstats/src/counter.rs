@@ -1,0 +1,83 @@
+//! [`Counter`]: a `u64` that counts up.
+#![forbid(unsafe_code)]
+
+use crate::layout::StatKind;
+use crate::model::{BindError, Place, Slot};
+use crate::stat::{sealed, Stat};
+
+/// A `u64` counter (Python's `CounterField`, signature `Q`).
+///
+/// An increment is one load and one store to the mapping, with no lock,
+/// no atomic read-modify-write and no system call: the model has a single
+/// writer, and in the default layout the value is one aligned 8-byte word
+/// that readers load atomically. Arithmetic wraps at 2⁶⁴ as Python's did.
+///
+/// ```
+/// use mmstats::{Counter, MmStats};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     requests: Counter,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// stats.requests.incr();
+/// stats.requests.add(10);
+/// assert_eq!(stats.requests.get(), 11);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct Counter {
+    place: Place<u64>,
+}
+
+impl Counter {
+    /// Adds one.
+    #[inline]
+    pub fn incr(&self) {
+        self.add(1);
+    }
+
+    /// Adds `amount` (wrapping).
+    #[inline]
+    pub fn add(&self, amount: u64) {
+        self.place.store(self.place.load().wrapping_add(amount));
+    }
+
+    /// Subtracts `amount` (wrapping below zero, as Python's did).
+    #[inline]
+    pub fn sub(&self, amount: u64) {
+        self.place.store(self.place.load().wrapping_sub(amount));
+    }
+
+    /// Sets the value.
+    #[inline]
+    pub fn set(&self, value: u64) {
+        self.place.store(value);
+    }
+
+    /// The current value.
+    #[inline]
+    pub fn get(&self) -> u64 {
+        self.place.load()
+    }
+}
+
+impl sealed::Sealed for Counter {}
+
+impl Stat for Counter {
+    const KIND: StatKind = StatKind::Counter;
+    type Init = u64;
+
+    fn bind(slot: Slot<'_>, init: Option<u64>) -> Result<Self, BindError> {
+        let counter = Counter {
+            place: slot.number()?,
+        };
+        if let Some(value) = init {
+            counter.set(value);
+        }
+        Ok(counter)
+    }
+}

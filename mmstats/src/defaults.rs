@@ -1,0 +1,57 @@
+//! Where models put their files and where tools look for them, with the
+//! environment overrides Python 0.8 honoured.
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+
+/// Environment variable naming the directory for stats files.
+pub const ENV_PATH: &str = "MMSTATS_PATH";
+/// Environment variable holding the default file name template.
+pub const ENV_FILES: &str = "MMSTATS_FILES";
+/// Environment variable holding the glob the tools read by default.
+pub const ENV_GLOB: &str = "MMSTATS_GLOB";
+
+/// The file name template used when none is given: one file per process
+/// and thread.
+pub const FILENAME_TEMPLATE: &str = "{CMD}-{PID}-{TID}.mmstats";
+
+/// The directory models write to: `$MMSTATS_PATH`, else the system's
+/// temporary directory.
+///
+/// ```
+/// let dir = mmstats::default_path();
+/// assert!(!dir.as_os_str().is_empty());
+/// ```
+pub fn default_path() -> PathBuf {
+    std::env::var_os(ENV_PATH)
+        .filter(|path| !path.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+/// The file name template models use: `$MMSTATS_FILES`, else
+/// [`FILENAME_TEMPLATE`].
+pub fn default_filename() -> String {
+    std::env::var(ENV_FILES)
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| FILENAME_TEMPLATE.to_owned())
+}
+
+/// The glob the tools read when given no files: `$MMSTATS_GLOB`, else
+/// `<default_path()>/*.mmstats`.
+///
+/// ```
+/// assert!(mmstats::default_glob().ends_with(".mmstats") || std::env::var_os("MMSTATS_GLOB").is_some());
+/// ```
+pub fn default_glob() -> String {
+    std::env::var(ENV_GLOB)
+        .ok()
+        .filter(|glob| !glob.is_empty())
+        .unwrap_or_else(|| {
+            default_path()
+                .join("*.mmstats")
+                .to_string_lossy()
+                .into_owned()
+        })
+}

@@ -1,0 +1,66 @@
+//! Errors of creating, flushing and removing a model's file.
+#![forbid(unsafe_code)]
+
+use std::io;
+use std::path::PathBuf;
+
+/// Why a model's file could not be created, flushed or removed.
+///
+/// Every variant names the file (or template) it concerns.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A `path` or `filename` template is malformed.
+    #[error("bad file name template {template:?}: {reason}")]
+    Template {
+        /// The template as given.
+        template: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A label, with the runtime label prefix, does not fit the format's
+    /// 16-bit length.
+    #[error("label {label:?} is {len} bytes long with its prefix; labels are at most 65535 bytes")]
+    LabelTooLong {
+        /// The label (prefix included), cut for display.
+        label: String,
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// The file could not be created, sized or mapped.
+    #[error("cannot create stats file {path}: {source}")]
+    Create {
+        /// The file being created.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// Something other than a stale stats file of this user is in the way;
+    /// it is left untouched.
+    #[error("refusing to replace {path}: {reason}")]
+    Occupied {
+        /// The target name.
+        path: PathBuf,
+        /// What was found there.
+        reason: String,
+    },
+    /// The file could not be flushed to disk.
+    #[error("cannot flush stats file {path}: {source}")]
+    Flush {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// The file could not be removed.
+    #[error("cannot remove stats file {path}: {source}")]
+    Remove {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+}

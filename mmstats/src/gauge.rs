@@ -1,0 +1,72 @@
+//! [`Gauge`]: a number or bool that is set.
+#![forbid(unsafe_code)]
+
+use crate::layout::StatKind;
+use crate::model::{BindError, Place, Slot};
+use crate::scalar::Scalar;
+use crate::stat::{sealed, Stat};
+
+/// A value that is set, of any [`Scalar`] type: Python's `UInt64Field`
+/// (`Gauge<u64>`), `UIntField` (`u32`), `IntField` (`i32`), `ShortField`
+/// (`i16`), `UShortField` (`u16`), `FloatField` (`f32`), `DoubleField`
+/// (`f64`), `ByteField` (`i8`) and `BoolField` (`bool`).
+///
+/// A set is one atomic store of the value's width into the mapping; in the
+/// default layout the value is naturally aligned, so readers see the old or
+/// the new value, never a mix.
+///
+/// ```
+/// use mmstats::{Gauge, MmStats};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     queue_len: Gauge<u32>,
+///     load: Gauge<f64>,
+///     #[mmstats(initial = true)]
+///     healthy: Gauge<bool>,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// stats.queue_len.set(7);
+/// stats.load.set(0.75);
+/// assert!(stats.healthy.get());
+/// assert_eq!(stats.queue_len.get(), 7);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct Gauge<T: Scalar> {
+    place: Place<T::Word>,
+}
+
+impl<T: Scalar> Gauge<T> {
+    /// Sets the value.
+    #[inline]
+    pub fn set(&self, value: T) {
+        self.place.store(value.to_word());
+    }
+
+    /// The current value.
+    #[inline]
+    pub fn get(&self) -> T {
+        T::from_word(self.place.load())
+    }
+}
+
+impl<T: Scalar> sealed::Sealed for Gauge<T> {}
+
+impl<T: Scalar> Stat for Gauge<T> {
+    const KIND: StatKind = StatKind::Gauge(T::CODE);
+    type Init = T;
+
+    fn bind(slot: Slot<'_>, init: Option<T>) -> Result<Self, BindError> {
+        let gauge = Gauge {
+            place: slot.number()?,
+        };
+        if let Some(value) = init {
+            gauge.set(value);
+        }
+        Ok(gauge)
+    }
+}

@@ -1,0 +1,97 @@
+//! [`PerThread`]: a model per thread, created on first use.
+#![forbid(unsafe_code)]
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::Error;
+use crate::model::{MmStats, Model, ModelOptions};
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// This thread's models, one per `PerThread` that was used here. They
+    /// are dropped (and their files removed, if their options say so) when
+    /// the thread ends.
+    static MODELS: RefCell<Vec<(u64, Rc<dyn Any>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Gives each thread its own model and file, like Python 0.8's
+/// thread-local models: the file name template should hold `{TID}` (the
+/// default one does).
+///
+/// A thread's model is created the first time that thread calls
+/// [`get`](PerThread::get), and dropped when the thread ends; with
+/// [`remove_on_drop(true)`](ModelOptions::remove_on_drop) in the options its
+/// file is deleted then.
+///
+/// ```
+/// use mmstats::{Counter, MmStats, PerThread};
+///
+/// #[derive(MmStats)]
+/// struct Work {
+///     done: Counter,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let work = PerThread::new(Work::options().path(dir.path()).remove_on_drop(true));
+/// std::thread::scope(|s| {
+///     for _ in 0..2 {
+///         s.spawn(|| {
+///             let stats = work.get().expect("stats file");
+///             for _ in 0..1000 {
+///                 stats.done.incr(); // this thread's own file, no sharing
+///             }
+///         });
+///     }
+/// });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct PerThread<S> {
+    id: u64,
+    options: ModelOptions<S>,
+}
+
+impl<S> fmt::Debug for PerThread<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PerThread")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: MmStats> PerThread<S> {
+    /// Models created with `options`, one per thread.
+    pub fn new(options: ModelOptions<S>) -> PerThread<S> {
+        PerThread {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            options,
+        }
+    }
+
+    /// The calling thread's model, created on the first call.
+    ///
+    /// The returned handle cannot leave the thread. Hold on to it in a hot
+    /// loop: each call looks the model up in a thread-local list.
+    ///
+    /// # Errors
+    /// What [`ModelOptions::create`] returns, on the first call in a thread.
+    pub fn get(&self) -> Result<Rc<Model<S>>, Error> {
+        let found = MODELS.with_borrow(|models| {
+            models
+                .iter()
+                .find(|(id, _)| *id == self.id)
+                .map(|(_, model)| Rc::clone(model))
+        });
+        if let Some(model) = found.and_then(|model| model.downcast::<Model<S>>().ok()) {
+            return Ok(model);
+        }
+        let model = Rc::new(self.options.clone().create()?);
+        let shared: Rc<dyn Any> = model.clone();
+        MODELS.with_borrow_mut(|models| models.push((self.id, shared)));
+        Ok(model)
+    }
+}

@@ -1,0 +1,101 @@
+//! [`Static`] and [`StaticText`]: values written once, at creation.
+#![forbid(unsafe_code)]
+
+use crate::layout::StatKind;
+use crate::model::{BindError, Slot};
+use crate::scalar::Scalar;
+use crate::shm::region::Word;
+use crate::stat::{sealed, Stat};
+use crate::text::cut_to_char_boundary;
+
+/// A number written once when the model is created, from the derive's
+/// `value = ...` expression: Python's `StaticUIntField` (`Static<u32>`),
+/// `StaticInt64Field` (`i64`), `StaticUInt64Field` (`u64`),
+/// `StaticFloatField` (`f32`) and `StaticDoubleField` (`f64`).
+///
+/// ```
+/// use mmstats::{MmStats, Static};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     #[mmstats(value = 8)]
+///     workers: Static<u32>,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// assert_eq!(stats.workers.get(), 8);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct Static<T: Scalar> {
+    value: T,
+}
+
+impl<T: Scalar> Static<T> {
+    /// The value written at creation.
+    pub fn get(&self) -> T {
+        self.value
+    }
+}
+
+impl<T: Scalar> sealed::Sealed for Static<T> {}
+
+impl<T: Scalar> Stat for Static<T> {
+    const KIND: StatKind = StatKind::Static(T::CODE);
+    type Init = T;
+
+    fn bind(slot: Slot<'_>, init: Option<T>) -> Result<Self, BindError> {
+        let value = init.unwrap_or_else(|| T::from_word(<T::Word as Word>::from_ne([0; 8])));
+        let bytes = value.to_word().to_ne();
+        slot.write_once(&bytes[..T::CODE.standard_size()])?;
+        Ok(Static { value })
+    }
+}
+
+/// A string written once when the model is created (Python's
+/// `StaticTextField`, 256 bytes unless `size = ...` says otherwise), cut
+/// to its size on a character boundary.
+///
+/// ```
+/// use mmstats::{MmStats, StaticText};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     #[mmstats(value = env!("CARGO_PKG_VERSION"))]
+///     version: StaticText,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// assert_eq!(stats.version.get(), env!("CARGO_PKG_VERSION"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct StaticText {
+    value: String,
+}
+
+impl StaticText {
+    /// The text written at creation (after cutting to size).
+    pub fn get(&self) -> &str {
+        &self.value
+    }
+}
+
+impl sealed::Sealed for StaticText {}
+
+impl Stat for StaticText {
+    const KIND: StatKind = StatKind::StaticText;
+    type Init = String;
+
+    fn bind(slot: Slot<'_>, init: Option<String>) -> Result<Self, BindError> {
+        let mut value = init.unwrap_or_default();
+        let keep = cut_to_char_boundary(&value, slot.spec().size).len();
+        value.truncate(keep);
+        slot.write_once(value.as_bytes())?;
+        Ok(StaticText { value })
+    }
+}

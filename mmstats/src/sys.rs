@@ -1,0 +1,69 @@
+//! The default fields every model carries unless it opts out, like Python's
+//! `MmStats` base: `sys.pid`, `sys.tid`, `sys.uid`, `sys.gid`,
+//! `org.rust.version` and `sys.created`.
+#![forbid(unsafe_code)]
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::format::Code;
+use crate::layout::{FieldSpec, StatKind};
+
+/// The sys fields, in the order Python 0.8 laid them out (with the language
+/// field naming Rust).
+pub const SYS_FIELDS: [FieldSpec; 6] = [
+    FieldSpec::new("sys.pid", StatKind::Static(Code::U32), None, None),
+    FieldSpec::new("sys.tid", StatKind::Static(Code::I64), None, None),
+    FieldSpec::new("sys.uid", StatKind::Static(Code::U64), None, None),
+    FieldSpec::new("sys.gid", StatKind::Static(Code::U64), None, None),
+    FieldSpec::new("org.rust.version", StatKind::StaticText, None, None),
+    FieldSpec::new("sys.created", StatKind::Static(Code::F64), None, None),
+];
+
+/// The value `org.rust.version` holds.
+pub const RUST_VERSION: &str = concat!(
+    "mmstats ",
+    env!("CARGO_PKG_VERSION"),
+    "; ",
+    env!("MMSTATS_RUSTC_VERSION")
+);
+
+/// This process's id.
+pub(crate) fn pid() -> u32 {
+    std::process::id()
+}
+
+/// The calling thread's kernel thread id (what Python 0.8 got from
+/// `SYS_gettid`).
+pub(crate) fn tid() -> i64 {
+    i64::from(rustix::thread::gettid().as_raw_nonzero().get())
+}
+
+/// The base name of the program (`argv[0]`), for `{CMD}`.
+pub(crate) fn command_name() -> String {
+    std::env::args_os()
+        .next()
+        .and_then(|arg0| {
+            std::path::Path::new(&arg0)
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+        })
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The values of the sys fields for a model created now, as native-order
+/// bytes in [`SYS_FIELDS`] order.
+pub(crate) fn values() -> [Vec<u8>; 6] {
+    let created = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    [
+        pid().to_ne_bytes().to_vec(),
+        tid().to_ne_bytes().to_vec(),
+        u64::from(rustix::process::getuid().as_raw()).to_ne_bytes().to_vec(),
+        u64::from(rustix::process::getgid().as_raw()).to_ne_bytes().to_vec(),
+        RUST_VERSION.as_bytes().to_vec(),
+        created.to_ne_bytes().to_vec(),
+    ]
+}

@@ -1,0 +1,101 @@
+//! [`Text`]: a UTF-8 string of fixed capacity.
+#![forbid(unsafe_code)]
+
+use crate::layout::StatKind;
+use crate::model::{BindError, Slot, TextPlace};
+use crate::stat::{sealed, Stat};
+
+/// A UTF-8 string of at most `size` bytes (Python's `StringField(size=255)`,
+/// signature `{size}s`). Longer values are cut on a character boundary.
+///
+/// In the default layout a string is written into the buffer readers are
+/// not reading, guarded by a sequence word, then published by flipping the
+/// buffer index: a reader that raced a write retries, so it never sees half
+/// of one string and half of another. In the python-exact layout it is
+/// written in place, as Python 0.8 did.
+///
+/// ```
+/// use mmstats::{MmStats, Text};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     #[mmstats(size = 8)]
+///     user: Text,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// stats.user.set("rob");
+/// assert_eq!(stats.user.get(), "rob");
+/// stats.user.set("naïve café"); // 12 bytes: cut to "naïve c" (8 bytes)
+/// assert_eq!(stats.user.get(), "naïve c");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct Text {
+    place: TextPlace,
+}
+
+/// The longest prefix of `value` that fits `size` bytes and ends on a
+/// character boundary.
+pub(crate) fn cut_to_char_boundary(value: &str, size: usize) -> &str {
+    if value.len() <= size {
+        return value;
+    }
+    let end = (0..=size)
+        .rev()
+        .find(|&i| value.is_char_boundary(i))
+        .unwrap_or(0);
+    &value[..end]
+}
+
+impl Text {
+    /// Sets the text, cut to the field's size on a character boundary.
+    #[inline]
+    pub fn set(&self, value: &str) {
+        self.place
+            .write(cut_to_char_boundary(value, self.place.size()).as_bytes());
+    }
+
+    /// The current text.
+    pub fn get(&self) -> String {
+        let mut bytes = Vec::new();
+        self.place.read(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// The field's capacity in bytes.
+    pub fn size(&self) -> usize {
+        self.place.size()
+    }
+}
+
+impl sealed::Sealed for Text {}
+
+impl Stat for Text {
+    const KIND: StatKind = StatKind::Text;
+    type Init = String;
+
+    fn bind(slot: Slot<'_>, init: Option<String>) -> Result<Self, BindError> {
+        let text = Text {
+            place: slot.text()?,
+        };
+        if let Some(value) = init {
+            text.set(&value);
+        }
+        Ok(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut_to_char_boundary;
+
+    #[test]
+    fn cuts_on_character_boundaries() {
+        assert_eq!(cut_to_char_boundary("❤❤❤❤", 10), "❤❤❤");
+        assert_eq!(cut_to_char_boundary("abc", 3), "abc");
+        assert_eq!(cut_to_char_boundary("é", 1), "");
+    }
+}

@@ -1,0 +1,138 @@
+//! [`Timer`] and its scope guard.
+#![forbid(unsafe_code)]
+
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+
+use crate::average::MovingAverage;
+use crate::layout::StatKind;
+use crate::model::{BindError, Slot};
+use crate::stat::{sealed, Stat};
+
+/// The moving average of elapsed seconds (Python's `TimerField(size=100)`,
+/// signature `d`).
+///
+/// [`start`](Timer::start) returns a guard that records the time elapsed
+/// when it is dropped — at the end of the scope, on an early return, or
+/// while unwinding from a panic — and [`time`](Timer::time) times a closure.
+///
+/// ```
+/// use mmstats::{MmStats, Timer};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     #[mmstats(window = 10)]
+///     db_call: Timer,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// {
+///     let _timing = stats.db_call.start();
+///     std::thread::sleep(std::time::Duration::from_millis(1));
+/// } // recorded here
+/// let rows = stats.db_call.time(|| 42);
+/// assert_eq!(rows, 42);
+/// assert!(stats.db_call.get() > 0.0);
+/// assert!(stats.db_call.last() >= 0.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct Timer {
+    average: MovingAverage,
+    last: Cell<f64>,
+}
+
+impl Timer {
+    /// Starts timing; the returned guard records the elapsed time when it
+    /// is dropped or [stopped](TimerGuard::stop).
+    #[inline]
+    pub fn start(&self) -> TimerGuard<'_> {
+        TimerGuard {
+            timer: self,
+            started: Instant::now(),
+        }
+    }
+
+    /// Runs `f`, records how long it took, and returns its value.
+    #[inline]
+    pub fn time<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _guard = self.start();
+        f()
+    }
+
+    /// Records an elapsed time measured elsewhere.
+    #[inline]
+    pub fn record(&self, elapsed: Duration) {
+        self.record_secs(elapsed.as_secs_f64());
+    }
+
+    /// Records an elapsed time in seconds.
+    #[inline]
+    pub fn record_secs(&self, seconds: f64) {
+        self.last.set(seconds);
+        self.average.add(seconds);
+    }
+
+    /// The moving average of the recorded times, in seconds.
+    #[inline]
+    pub fn get(&self) -> f64 {
+        self.average.get()
+    }
+
+    /// The last recorded time in seconds (0 before the first).
+    pub fn last(&self) -> f64 {
+        self.last.get()
+    }
+
+    /// How many samples the average covers at most.
+    pub fn window(&self) -> usize {
+        self.average.window()
+    }
+}
+
+impl sealed::Sealed for Timer {}
+
+impl Stat for Timer {
+    const KIND: StatKind = StatKind::Timer;
+    type Init = Infallible;
+
+    fn bind(slot: Slot<'_>, _init: Option<Infallible>) -> Result<Self, BindError> {
+        Ok(Timer {
+            average: MovingAverage::from_slot(&slot)?,
+            last: Cell::new(0.0),
+        })
+    }
+}
+
+/// Times a scope for a [`Timer`]: records the elapsed time when dropped.
+#[derive(Debug)]
+#[must_use = "the time is recorded when the guard is dropped; binding it to `_` drops it at once"]
+pub struct TimerGuard<'a> {
+    timer: &'a Timer,
+    started: Instant,
+}
+
+impl TimerGuard<'_> {
+    /// The time elapsed so far.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Records the elapsed time now and returns it.
+    pub fn stop(self) -> Duration {
+        let elapsed = self.elapsed();
+        self.timer.record(elapsed);
+        std::mem::forget(self);
+        elapsed
+    }
+}
+
+impl Drop for TimerGuard<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        self.timer.record(self.started.elapsed());
+    }
+}
