@@ -2,7 +2,6 @@
 #![forbid(unsafe_code)]
 
 use std::cell::{Cell, RefCell};
-use std::convert::Infallible;
 
 use crate::exact_sum::ExactSum;
 use crate::layout::StatKind;
@@ -63,9 +62,10 @@ impl sealed::Sealed for Average {}
 
 impl Stat for Average {
     const KIND: StatKind = StatKind::Average;
-    type Init = Infallible;
+    // Never given: the derive rejects `initial` on this kind at compile time.
+    type Init = f64;
 
-    fn bind(slot: Slot<'_>, _init: Option<Infallible>) -> Result<Self, BindError> {
+    fn bind(slot: Slot<'_>, _init: Option<f64>) -> Result<Self, BindError> {
         Ok(Average {
             place: slot.number()?,
             count: Cell::new(0),
@@ -190,9 +190,10 @@ impl sealed::Sealed for MovingAverage {}
 
 impl Stat for MovingAverage {
     const KIND: StatKind = StatKind::MovingAverage;
-    type Init = Infallible;
+    // Never given: the derive rejects `initial` on this kind at compile time.
+    type Init = f64;
 
-    fn bind(slot: Slot<'_>, _init: Option<Infallible>) -> Result<Self, BindError> {
+    fn bind(slot: Slot<'_>, _init: Option<f64>) -> Result<Self, BindError> {
         MovingAverage::from_slot(&slot)
     }
 }

@@ -2,7 +2,6 @@
 #![forbid(unsafe_code)]
 
 use std::cell::Cell;
-use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
 use crate::average::MovingAverage;
@@ -97,9 +96,10 @@ impl sealed::Sealed for Timer {}
 
 impl Stat for Timer {
     const KIND: StatKind = StatKind::Timer;
-    type Init = Infallible;
+    // Never given: the derive rejects `initial` on this kind at compile time.
+    type Init = f64;
 
-    fn bind(slot: Slot<'_>, _init: Option<Infallible>) -> Result<Self, BindError> {
+    fn bind(slot: Slot<'_>, _init: Option<f64>) -> Result<Self, BindError> {
         Ok(Timer {
             average: MovingAverage::from_slot(&slot)?,
             last: Cell::new(0.0),

@@ -1,0 +1,394 @@
+//! Code generation: the model's field specs and layouts as constants, the
+//! `MmStats` impl, and the compile-time checks that each attribute applies
+//! to its field's type.
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{DeriveInput, Expr, Lit, LitInt, LitStr, UnOp};
+
+use crate::ast::{Field, Input};
+use crate::attr::Setting;
+use crate::ctxt::Ctxt;
+use crate::valid::{self, SYS_LABELS};
+
+pub fn derive(node: &DeriveInput) -> TokenStream {
+    match try_expand(node) {
+        Ok(expanded) => expanded,
+        Err(error) => {
+            // The errors, plus an impl of the trait so that code using the
+            // model does not add errors of its own.
+            let errors = error.into_compile_error();
+            let fallback = fallback(node);
+            quote! {
+                #errors
+                #fallback
+            }
+        }
+    }
+}
+
+fn try_expand(node: &DeriveInput) -> syn::Result<TokenStream> {
+    let cx = Ctxt::new();
+    let input = Input::from_syn(&cx, node)?;
+    valid::validate(&cx, &input);
+    cx.check()?;
+    Ok(impl_model(&input))
+}
+
+fn impl_model(input: &Input) -> TokenStream {
+    let ident = &input.original.ident;
+    let prefix = input.label_prefix();
+    let prefix_len = Literal::usize_unsuffixed(prefix.len());
+    let prefix_span = match &input.attrs.label_prefix {
+        Some(setting) => setting.value.span(),
+        None => Span::call_site(),
+    };
+    let prefix = LitStr::new(&prefix, prefix_span);
+    let sys_fields = input.sys_fields();
+    let sys_count = if sys_fields { SYS_LABELS.len() } else { 0 };
+    let count = Literal::usize_unsuffixed(input.fields.len() + sys_count);
+
+    let user_specs = input.fields.iter().map(field_spec);
+    let sys_specs = (0..sys_count).map(|index| {
+        let index = Literal::usize_unsuffixed(index);
+        quote!(::mmstats::__private::SYS_FIELDS[#index])
+    });
+    let binder = binder();
+    let binds = input.fields.iter().map(|field| field_bind(field, &binder));
+    let checks = input.fields.iter().map(field_checks);
+
+    quote! {
+        const _: () = {
+            const __FIELDS: [::mmstats::__private::FieldSpec; #count] = [
+                #(#user_specs,)*
+                #(#sys_specs,)*
+            ];
+            const __ALIGNED: [::mmstats::__private::FieldLayout; #count] =
+                ::mmstats::__private::layout_fields(&__FIELDS, #prefix_len, ::mmstats::Layout::Aligned);
+            const __PYTHON_EXACT: [::mmstats::__private::FieldLayout; #count] =
+                ::mmstats::__private::layout_fields(&__FIELDS, #prefix_len, ::mmstats::Layout::PythonExact);
+
+            #[automatically_derived]
+            impl ::mmstats::MmStats for #ident {
+                const __MODEL: ::mmstats::__private::ModelSpec = ::mmstats::__private::ModelSpec {
+                    label_prefix: #prefix,
+                    sys_fields: #sys_fields,
+                    fields: &__FIELDS,
+                    aligned: &__ALIGNED,
+                    python_exact: &__PYTHON_EXACT,
+                };
+
+                fn __bind(
+                    #binder: &mut ::mmstats::__private::Binder<'_>,
+                ) -> ::core::result::Result<Self, ::mmstats::__private::BindError> {
+                    ::core::result::Result::Ok(Self {
+                        #(#binds,)*
+                    })
+                }
+            }
+
+            #(#checks)*
+        };
+    }
+}
+
+/// `<T as Stat>::KIND`, spanned on the field's type so that a type that is
+/// not a field type is reported there.
+fn stat_kind(field: &Field) -> TokenStream {
+    let ty = field.ty;
+    quote_spanned!(ty.span()=> <#ty as ::mmstats::__private::Stat>::KIND)
+}
+
+fn field_spec(field: &Field) -> TokenStream {
+    let label = LitStr::new(&field.label(), field.label_span());
+    let kind = stat_kind(field);
+    let size = optional_count(&field.attrs.size);
+    let window = optional_count(&field.attrs.window);
+    quote! {
+        ::mmstats::__private::FieldSpec::new(#label, #kind, #size, #window)
+    }
+}
+
+fn optional_count(setting: &Option<Setting<LitInt>>) -> TokenStream {
+    match setting {
+        Some(setting) => {
+            let lit = &setting.value;
+            quote!(::core::option::Option::Some(#lit))
+        }
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// The `__bind` parameter. Its mixed-site span keeps it out of reach of
+/// the user's `value = ...` and `initial = ...` expressions, which are
+/// expanded beside it.
+fn binder() -> Ident {
+    Ident::new("__binder", Span::mixed_site())
+}
+
+fn field_bind(field: &Field, binder: &Ident) -> TokenStream {
+    let ident = field.ident;
+    let ty = field.ty;
+    let init = match (&field.attrs.value, &field.attrs.initial) {
+        (Some(setting), _) | (None, Some(setting)) => {
+            let expr = &setting.value;
+            if is_unsuffixed_number(expr) {
+                // Through `Into`, `1` would be an `i32`: as it is, it takes
+                // the field's own number type.
+                quote_spanned!(expr.span()=> ::core::option::Option::Some(#expr))
+            } else {
+                quote_spanned! {expr.span()=>
+                    ::core::option::Option::Some(::core::convert::Into::into(#expr))
+                }
+            }
+        }
+        (None, None) => quote!(::core::option::Option::None),
+    };
+    let bind = quote_spanned!(ty.span()=> #binder.bind::<#ty>(#init));
+    quote!(#ident: #bind?)
+}
+
+/// `1`, `-1`, `0.5`: a number literal whose type is left to inference.
+fn is_unsuffixed_number(expr: &Expr) -> bool {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Int(int) => int.suffix().is_empty(),
+            Lit::Float(float) => float.suffix().is_empty(),
+            _ => false,
+        },
+        Expr::Unary(unary) => matches!(unary.op, UnOp::Neg(_)) && is_unsuffixed_number(&unary.expr),
+        Expr::Group(group) => is_unsuffixed_number(&group.expr),
+        Expr::Paren(paren) => is_unsuffixed_number(&paren.expr),
+        _ => false,
+    }
+}
+
+/// One `const _: () = check_*(KIND);` per attribute, spanned on the key the
+/// user wrote: the runtime's check panics during constant evaluation, and
+/// the compiler reports the panic there.
+fn field_checks(field: &Field) -> TokenStream {
+    let kind = stat_kind(field);
+    let attrs = &field.attrs;
+    let mut checks = TokenStream::new();
+    let mut check = |span: Span, function: &str| {
+        let function = Ident::new(function, span);
+        checks.extend(quote_spanned! {span=>
+            const _: () = ::mmstats::__private::#function(#kind);
+        });
+    };
+    if let Some(size) = &attrs.size {
+        check(size.key.span(), "check_size");
+    }
+    if let Some(window) = &attrs.window {
+        check(window.key.span(), "check_window");
+    }
+    if let Some(initial) = &attrs.initial {
+        check(initial.key.span(), "check_initial");
+    }
+    match (&attrs.value, &attrs.initial) {
+        (Some(value), _) => check(value.key.span(), "check_value"),
+        // A field given `initial` is already checked to take it.
+        (None, Some(_)) => {}
+        (None, None) => check(field.ident.span(), "check_no_value"),
+    }
+    checks
+}
+
+/// What is emitted besides the errors: an impl whose items are never used,
+/// since the program does not compile.
+fn fallback(node: &DeriveInput) -> TokenStream {
+    let ident = &node.ident;
+    // A generic struct is refused, but its fallback impl must still meet
+    // the trait's `'static` bound.
+    let mut generics = node.generics.clone();
+    generics
+        .make_where_clause()
+        .predicates
+        .push(syn::parse_quote!(Self: 'static));
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics ::mmstats::MmStats for #ident #ty_generics #where_clause {
+                const __MODEL: ::mmstats::__private::ModelSpec = ::mmstats::__private::ModelSpec {
+                    label_prefix: "",
+                    sys_fields: false,
+                    fields: &[],
+                    aligned: &[],
+                    python_exact: &[],
+                };
+
+                fn __bind(
+                    _: &mut ::mmstats::__private::Binder<'_>,
+                ) -> ::core::result::Result<Self, ::mmstats::__private::BindError> {
+                    ::core::unreachable!()
+                }
+            }
+        };
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use syn::parse_quote;
+
+    use super::*;
+
+    /// The messages of every error the derive reports for `input`.
+    pub(crate) fn errors(input: &DeriveInput) -> Vec<String> {
+        match try_expand(input) {
+            Ok(_) => Vec::new(),
+            Err(error) => error.into_iter().map(|error| error.to_string()).collect(),
+        }
+    }
+
+    fn expand(input: &DeriveInput) -> String {
+        match try_expand(input) {
+            Ok(expanded) => expanded.to_string(),
+            Err(error) => panic!("unexpected error: {error}"),
+        }
+    }
+
+    #[test]
+    fn generates_specs_binds_and_checks_in_declaration_order() {
+        let code = expand(&parse_quote! {
+            #[mmstats(label_prefix = "app.")]
+            struct Stats {
+                done: Counter,
+                #[mmstats(label = "user", size = 64)]
+                last_user: Text,
+                #[mmstats(value = std::process::id())]
+                pid: Static<u32>,
+            }
+        });
+        let expected = [
+            "const __FIELDS : [:: mmstats :: __private :: FieldSpec ; 9]",
+            ":: mmstats :: __private :: FieldSpec :: new (\"done\" , < Counter as :: mmstats :: __private :: Stat > :: KIND , :: core :: option :: Option :: None , :: core :: option :: Option :: None)",
+            ":: mmstats :: __private :: FieldSpec :: new (\"user\" , < Text as :: mmstats :: __private :: Stat > :: KIND , :: core :: option :: Option :: Some (64) , :: core :: option :: Option :: None)",
+            ":: mmstats :: __private :: SYS_FIELDS [5]",
+            "layout_fields (& __FIELDS , 4 , :: mmstats :: Layout :: Aligned)",
+            "layout_fields (& __FIELDS , 4 , :: mmstats :: Layout :: PythonExact)",
+            "label_prefix : \"app.\" , sys_fields : true ,",
+            "done : __binder . bind :: < Counter > (:: core :: option :: Option :: None) ?",
+            "pid : __binder . bind :: < Static < u32 > > (:: core :: option :: Option :: Some (:: core :: convert :: Into :: into (std :: process :: id ()))) ?",
+            "const _ : () = :: mmstats :: __private :: check_size (< Text as :: mmstats :: __private :: Stat > :: KIND) ;",
+            "const _ : () = :: mmstats :: __private :: check_value (< Static < u32 > as :: mmstats :: __private :: Stat > :: KIND) ;",
+            "const _ : () = :: mmstats :: __private :: check_no_value (< Counter as :: mmstats :: __private :: Stat > :: KIND) ;",
+        ];
+        for piece in expected {
+            assert!(code.contains(piece), "missing `{piece}` in:\n{code}");
+        }
+        let done = code.find("\"done\"");
+        let user = code.find("\"user\"");
+        let sys = code.find("SYS_FIELDS [0]");
+        assert!(done < user && user < sys, "{code}");
+        assert!(!code.contains("check_no_value (< Static"), "{code}");
+    }
+
+    #[test]
+    fn without_sys_fields_counts_only_the_struct_fields() {
+        let code = expand(&parse_quote! {
+            #[mmstats(sys_fields = false)]
+            struct Stats {
+                #[mmstats(window = 10)]
+                t: Timer,
+            }
+        });
+        assert!(code.contains("FieldSpec ; 1]"), "{code}");
+        assert!(!code.contains("SYS_FIELDS"), "{code}");
+        assert!(code.contains("Option :: Some (10)"), "{code}");
+        assert!(
+            code.contains("label_prefix : \"\" , sys_fields : false"),
+            "{code}"
+        );
+        assert!(code.contains("layout_fields (& __FIELDS , 0"), "{code}");
+    }
+
+    #[test]
+    fn prefix_length_is_in_utf8_bytes() {
+        let code = expand(&parse_quote! {
+            #[mmstats(label_prefix = "é.")]
+            struct Stats {
+                n: Counter,
+            }
+        });
+        assert!(code.contains("layout_fields (& __FIELDS , 3"), "{code}");
+    }
+
+    #[test]
+    fn a_raw_field_name_is_labelled_without_its_prefix() {
+        let code = expand(&parse_quote! {
+            struct Stats {
+                r#type: Counter,
+            }
+        });
+        assert!(code.contains("FieldSpec :: new (\"type\""), "{code}");
+        assert!(code.contains("r#type : __binder"), "{code}");
+    }
+
+    #[test]
+    fn initial_values_are_converted_and_checked() {
+        let code = expand(&parse_quote! {
+            struct Stats {
+                #[mmstats(initial = true)]
+                enabled: Gauge<bool>,
+            }
+        });
+        assert!(code.contains("check_initial (< Gauge < bool >"), "{code}");
+        assert!(
+            code.contains("Option :: Some (:: core :: convert :: Into :: into (true))"),
+            "{code}"
+        );
+        // A field given `initial` is not also asked for a `value`.
+        assert!(!code.contains("check_no_value"), "{code}");
+    }
+
+    #[test]
+    fn unsuffixed_numbers_take_the_fields_type() {
+        let code = expand(&parse_quote! {
+            struct Stats {
+                #[mmstats(initial = 1)]
+                a: Counter,
+                #[mmstats(initial = -1)]
+                b: Gauge<i8>,
+                #[mmstats(value = (0.5))]
+                c: Static<f32>,
+                #[mmstats(initial = 1u32)]
+                d: Gauge<u64>,
+            }
+        });
+        for bare in ["(1)", "(- 1)", "((0.5))"] {
+            let piece = format!("(:: core :: option :: Option :: Some {bare}) ?");
+            assert!(code.contains(&piece), "missing `{piece}` in:\n{code}");
+        }
+        assert!(code.contains("Into :: into (1u32)"), "{code}");
+    }
+
+    #[test]
+    fn errors_come_with_a_fallback_impl() {
+        let input: DeriveInput = parse_quote! {
+            struct Stats {
+                #[mmstats(label = "")]
+                done: Counter,
+            }
+        };
+        let code = derive(&input).to_string();
+        assert!(code.contains("compile_error !"), "{code}");
+        assert!(
+            code.contains("impl :: mmstats :: MmStats for Stats"),
+            "{code}"
+        );
+        assert!(code.contains(":: core :: unreachable ! ()"), "{code}");
+        assert!(!code.contains("__FIELDS"), "{code}");
+    }
+
+    #[test]
+    fn a_model_without_fields_is_fine() {
+        let code = expand(&parse_quote! {
+            struct Stats {}
+        });
+        assert!(code.contains("FieldSpec ; 6]"), "{code}");
+        assert!(code.contains("Ok (Self { })"), "{code}");
+    }
+}

@@ -1,0 +1,8 @@
+use mmstats::MmStats;
+
+#[derive(MmStats)]
+enum Stats {
+    Done,
+}
+
+fn main() {}

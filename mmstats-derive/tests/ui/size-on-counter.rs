@@ -1,0 +1,9 @@
+use mmstats::{Counter, MmStats};
+
+#[derive(MmStats)]
+struct Stats {
+    #[mmstats(size = 8)]
+    done: Counter,
+}
+
+fn main() {}

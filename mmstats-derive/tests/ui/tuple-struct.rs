@@ -1,0 +1,6 @@
+use mmstats::{Counter, MmStats};
+
+#[derive(MmStats)]
+struct Stats(Counter);
+
+fn main() {}

@@ -1,0 +1,9 @@
+use mmstats::{Counter, MmStats};
+
+#[derive(MmStats)]
+struct Stats {
+    done: Counter,
+    name: String,
+}
+
+fn main() {}

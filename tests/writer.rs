@@ -1,0 +1,504 @@
+//! Models written through the derive and read back through the reader:
+//! every field type, both layouts, prefixes, sys fields, options, errors.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+
+use mmstats::reader::{Field, StatsFile, Value};
+use mmstats::{
+    Average, Counter, Error, Gauge, Layout, MmStats, MovingAverage, PerThread, Static, StaticText,
+    Text, Timer,
+};
+
+#[derive(MmStats)]
+#[mmstats(label_prefix = "t.")]
+struct Every {
+    count: Counter,
+    avg: Average,
+    #[mmstats(window = 3)]
+    moving: MovingAverage,
+    #[mmstats(window = 2)]
+    timer: Timer,
+    u64g: Gauge<u64>,
+    u32g: Gauge<u32>,
+    i32g: Gauge<i32>,
+    i16g: Gauge<i16>,
+    u16g: Gauge<u16>,
+    f32g: Gauge<f32>,
+    f64g: Gauge<f64>,
+    i8g: Gauge<i8>,
+    #[mmstats(initial = true)]
+    flag: Gauge<bool>,
+    #[mmstats(label = "name", size = 10)]
+    text: Text,
+    #[mmstats(value = 4_000_000_000u32)]
+    s_u32: Static<u32>,
+    #[mmstats(value = -5)]
+    s_i64: Static<i64>,
+    #[mmstats(value = u64::MAX)]
+    s_u64: Static<u64>,
+    #[mmstats(value = 0.1)]
+    s_f32: Static<f32>,
+    #[mmstats(value = std::f64::consts::PI)]
+    s_f64: Static<f64>,
+    #[mmstats(value = "static ☃", size = 16)]
+    s_text: StaticText,
+}
+
+fn fill(stats: &Every) {
+    stats.count.incr();
+    stats.count.add(41);
+    stats.avg.add(1.0);
+    stats.avg.add(2.5);
+    for x in [1.0, 2.0, 3.0, 10.0] {
+        stats.moving.add(x);
+    }
+    stats.timer.record_secs(0.5);
+    stats.timer.record_secs(0.25);
+    stats.u64g.set(u64::MAX);
+    stats.u32g.set(3_000_000_000);
+    stats.i32g.set(i32::MIN);
+    stats.i16g.set(-32768);
+    stats.u16g.set(8080);
+    stats.f32g.set(0.1);
+    stats.f64g.set(-1.0 / 3.0);
+    stats.i8g.set(-128);
+    stats.text.set("alice");
+    stats.text.set("bob");
+}
+
+fn read(path: &Path) -> Vec<Field> {
+    StatsFile::open(path)
+        .and_then(|file| file.read_all())
+        .unwrap_or_else(|err| panic!("reading {}: {err}", path.display()))
+}
+
+fn values(fields: &[Field]) -> BTreeMap<String, Value> {
+    fields
+        .iter()
+        .map(|f| (f.label.clone(), f.value.clone()))
+        .collect()
+}
+
+fn check_every_value(fields: &[Field]) {
+    let v = values(fields);
+    let expect = [
+        ("t.count", Value::UInt(42)),
+        ("t.avg", Value::Float(1.75)),
+        ("t.moving", Value::Float(5.0)),
+        ("t.timer", Value::Float(0.375)),
+        ("t.u64g", Value::UInt(u64::MAX)),
+        ("t.u32g", Value::UInt(3_000_000_000)),
+        ("t.i32g", Value::Int(i64::from(i32::MIN))),
+        ("t.i16g", Value::Int(-32768)),
+        ("t.u16g", Value::UInt(8080)),
+        ("t.f32g", Value::Float(f64::from(0.1f32))),
+        ("t.f64g", Value::Float(-1.0 / 3.0)),
+        ("t.i8g", Value::Int(-128)),
+        ("t.flag", Value::Bool(true)),
+        ("t.name", Value::Str("bob".into())),
+        ("t.s_u32", Value::UInt(4_000_000_000)),
+        ("t.s_i64", Value::Int(-5)),
+        ("t.s_u64", Value::UInt(u64::MAX)),
+        ("t.s_f32", Value::Float(f64::from(0.1f32))),
+        ("t.s_f64", Value::Float(std::f64::consts::PI)),
+        ("t.s_text", Value::Str("static ☃".into())),
+    ];
+    for (label, want) in expect {
+        assert_eq!(v.get(label), Some(&want), "{label}");
+    }
+}
+
+#[test]
+fn every_field_type_round_trips_in_the_default_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = Every::options().path(dir.path()).create().unwrap();
+    fill(&stats);
+    assert_eq!(stats.count.get(), 42);
+    assert_eq!(stats.text.get(), "bob");
+    assert_eq!(stats.s_text.get(), "static ☃");
+    let fields = read(stats.path());
+    check_every_value(&fields);
+
+    // Declaration order, then the six sys fields.
+    let labels: Vec<&str> = fields.iter().map(|f| f.label.as_str()).collect();
+    assert_eq!(labels[0], "t.count");
+    assert_eq!(labels[19], "t.s_text");
+    assert_eq!(
+        &labels[20..],
+        ["t.sys.pid", "t.sys.tid", "t.sys.uid", "t.sys.gid", "t.org.rust.version", "t.sys.created"]
+    );
+    // Aligned signatures; every number on a boundary of its size.
+    let sig = |label: &str| {
+        let f = fields.iter().find(|f| f.label == label).unwrap();
+        (f.signature.clone(), f.write_buffer)
+    };
+    assert!(sig("t.count").0.starts_with('=') && sig("t.count").0.ends_with("xQ"));
+    assert!(sig("t.u64g").0.ends_with("x1Q"));
+    assert_eq!(sig("t.flag"), ("?".to_owned(), 255));
+    assert_eq!(sig("t.i8g"), ("b".to_owned(), 255));
+    let (text_sig, text_wb) = sig("t.name");
+    assert!(text_sig.contains("x8x10s"), "{text_sig}");
+    assert!(text_wb <= 1);
+    assert_eq!(sig("t.s_u32"), ("I".to_owned(), 255));
+}
+
+#[test]
+fn every_field_type_round_trips_in_the_python_exact_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = Every::options()
+        .path(dir.path())
+        .layout(Layout::PythonExact)
+        .create()
+        .unwrap();
+    assert_eq!(stats.layout(), Layout::PythonExact);
+    fill(&stats);
+    let fields = read(stats.path());
+    check_every_value(&fields);
+    let sigs: BTreeMap<&str, (&str, u8)> = fields
+        .iter()
+        .map(|f| (f.label.as_str(), (f.signature.as_str(), f.write_buffer)))
+        .collect();
+    // Python 0.8's signatures and buffering exactly.
+    assert_eq!(sigs["t.count"], ("Q", 0)); // 2 writes: incr, add
+    assert_eq!(sigs["t.avg"], ("d", 0));
+    assert_eq!(sigs["t.moving"], ("d", 0));
+    assert_eq!(sigs["t.timer"], ("d", 0));
+    assert_eq!(sigs["t.u64g"], ("Q", 1));
+    assert_eq!(sigs["t.i16g"], ("h", 1));
+    assert_eq!(sigs["t.i8g"], ("b", 255));
+    assert_eq!(sigs["t.flag"], ("?", 255));
+    assert_eq!(sigs["t.name"], ("10s", 255));
+    assert_eq!(sigs["t.s_text"], ("16s", 255));
+    // Fields follow each other with no padding: offset 1, then each record's end.
+    let mut expected_offset = 1;
+    for f in &fields {
+        assert_eq!(f.offset, expected_offset, "{}", f.label);
+        let storage = match f.signature.as_str() {
+            "Q" | "q" | "d" => 8,
+            "I" | "i" | "f" => 4,
+            "h" | "H" => 2,
+            "b" | "?" => 1,
+            s => s.trim_end_matches('s').parse::<usize>().unwrap(),
+        } * if f.write_buffer == 255 { 1 } else { 2 };
+        expected_offset += 2 + f.label.len() + 2 + f.signature.len() + 1 + storage;
+    }
+}
+
+#[test]
+fn a_runtime_label_prefix_relays_the_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    for prefix in ["", "x", "a.much.longer.prefix.", "ε."] {
+        let stats = Every::options()
+            .path(dir.path())
+            .filename(format!("p{}.mmstats", prefix.len()))
+            .label_prefix(prefix)
+            .create()
+            .unwrap();
+        assert_eq!(stats.label_prefix(), prefix);
+        fill(&stats);
+        let fields = read(stats.path());
+        let v = values(&fields);
+        assert_eq!(v[&format!("{prefix}count")], Value::UInt(42));
+        assert_eq!(v[&format!("{prefix}name")], Value::Str("bob".into()));
+        assert_eq!(v[&format!("{prefix}timer")], Value::Float(0.375));
+        assert!(v.contains_key(&format!("{prefix}sys.pid")));
+    }
+}
+
+#[derive(MmStats)]
+#[mmstats(sys_fields = false)]
+struct Bare {
+    only: Counter,
+}
+
+#[test]
+fn sys_fields_describe_the_writer_and_can_be_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let bare = Bare::options().path(dir.path()).filename("bare.mmstats").create().unwrap();
+    let fields = read(bare.path());
+    assert_eq!(fields.len(), 1);
+    assert_eq!(fields[0].label, "only");
+
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let every = Every::options().path(dir.path()).filename("every.mmstats").create().unwrap();
+    let v = values(&read(every.path()));
+    assert_eq!(v["t.sys.pid"], Value::UInt(u64::from(std::process::id())));
+    let Value::Int(tid) = v["t.sys.tid"] else { panic!("sys.tid") };
+    assert!(tid > 0);
+    assert_eq!(v["t.sys.uid"], Value::UInt(u64::from(fs::metadata(every.path()).unwrap().uid())));
+    let Value::Str(version) = &v["t.org.rust.version"] else { panic!("version") };
+    assert!(version.starts_with("mmstats ") && version.contains("rustc"), "{version}");
+    let Value::Float(created) = v["t.sys.created"] else { panic!("created") };
+    assert!(created >= before - 1.0 && created < before + 60.0);
+}
+
+#[test]
+fn timer_guards_record_on_scope_end_early_return_and_unwinding() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = Every::options().path(dir.path()).create().unwrap();
+    {
+        let _guard = stats.timer.start();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert!(stats.timer.last() >= 0.002, "{}", stats.timer.last());
+    assert_eq!(stats.timer.get(), stats.timer.last());
+
+    fn early(timer: &Timer) -> Option<()> {
+        let _guard = timer.start();
+        None?;
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        Some(())
+    }
+    early(&stats.timer);
+    assert!(stats.timer.last() < 0.5);
+    let first = stats.timer.get();
+    assert_ne!(first, stats.timer.last(), "a second sample changes the average");
+
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _guard = stats.timer.start();
+        std::thread::sleep(std::time::Duration::from_millis(3));
+        panic!("boom");
+    }));
+    assert!(caught.is_err());
+    assert!(stats.timer.last() >= 0.003);
+
+    let value = stats.timer.time(|| 7);
+    assert_eq!(value, 7);
+    let guard = stats.timer.start();
+    let elapsed = guard.stop();
+    assert_eq!(stats.timer.last(), elapsed.as_secs_f64());
+    // Window of 2: the mean of the last two samples only.
+    stats.timer.record_secs(1.0);
+    stats.timer.record_secs(3.0);
+    assert_eq!(stats.timer.get(), 2.0);
+    assert_eq!(values(&read(stats.path()))["t.timer"], Value::Float(2.0));
+}
+
+#[test]
+fn text_is_cut_on_character_boundaries() {
+    let dir = tempfile::tempdir().unwrap();
+    for layout in [Layout::Aligned, Layout::PythonExact] {
+        let stats = Every::options()
+            .path(dir.path())
+            .filename(format!("{layout:?}.mmstats"))
+            .layout(layout)
+            .create()
+            .unwrap();
+        assert_eq!(stats.text.size(), 10);
+        stats.text.set("❤❤❤❤"); // 12 bytes: three hearts fit
+        assert_eq!(stats.text.get(), "❤❤❤");
+        assert_eq!(values(&read(stats.path()))["t.name"], Value::Str("❤❤❤".into()));
+        stats.text.set("exactly10!");
+        assert_eq!(values(&read(stats.path()))["t.name"], Value::Str("exactly10!".into()));
+        stats.text.set("");
+        assert_eq!(values(&read(stats.path()))["t.name"], Value::Str(String::new()));
+    }
+}
+
+#[test]
+fn files_get_an_explicit_mode_whatever_the_umask() {
+    let dir = tempfile::tempdir().unwrap();
+    let private = Bare::options().path(dir.path()).filename("private.mmstats").create().unwrap();
+    let mode = fs::metadata(private.path()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let shared = Bare::options()
+        .path(dir.path())
+        .filename("shared.mmstats")
+        .mode(0o644)
+        .create()
+        .unwrap();
+    let mode = fs::metadata(shared.path()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
+    // No temporary file is left behind.
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(names.iter().all(|n| n.ends_with(".mmstats")), "{names:?}");
+}
+
+#[test]
+fn files_stay_after_drop_unless_asked_and_remove_deletes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = Bare::options().path(dir.path()).filename("kept.mmstats").create().unwrap();
+    kept.only.add(5);
+    let path = kept.path().to_owned();
+    drop(kept);
+    assert_eq!(values(&read(&path))["only"], Value::UInt(5), "post-mortem value");
+
+    let gone = Bare::options()
+        .path(dir.path())
+        .filename("gone.mmstats")
+        .remove_on_drop(true)
+        .create()
+        .unwrap();
+    let path = gone.path().to_owned();
+    assert!(path.exists());
+    drop(gone);
+    assert!(!path.exists());
+
+    let removed = Bare::options().path(dir.path()).filename("removed.mmstats").create().unwrap();
+    let path = removed.path().to_owned();
+    removed.remove().unwrap();
+    assert!(!path.exists());
+}
+
+#[test]
+fn remove_takes_this_process_other_thread_files_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid = std::process::id();
+    let template = "w-{PID}-{TID}.mmstats";
+    // A file another thread of this process left behind, one of another
+    // process, and one that is not a stats file.
+    let thread_file = dir.path().join(format!("w-{pid}-1.mmstats"));
+    let other_pid = dir.path().join(format!("w-{}-1.mmstats", pid + 1));
+    let foreign = dir.path().join(format!("w-{pid}-2.mmstats"));
+    {
+        let other = Bare::options().path(dir.path()).filename("tmp.mmstats").create().unwrap();
+        fs::copy(other.path(), &thread_file).unwrap();
+        fs::copy(other.path(), &other_pid).unwrap();
+        other.remove().unwrap();
+    }
+    fs::write(&foreign, "not stats").unwrap();
+    let mine = Bare::options().path(dir.path()).filename(template).create().unwrap();
+    let own = mine.path().to_owned();
+    mine.remove().unwrap();
+    assert!(!own.exists());
+    assert!(!thread_file.exists(), "other thread's file removed");
+    assert!(other_pid.exists(), "another process's file kept");
+    assert!(foreign.exists(), "a file that is not a stats file kept");
+}
+
+#[test]
+fn a_stale_file_is_replaced_but_nothing_else_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "same.mmstats";
+    let first = Bare::options().path(dir.path()).filename(name).create().unwrap();
+    first.only.add(3);
+    // A live writer holds the name.
+    let err = Bare::options().path(dir.path()).filename(name).create().unwrap_err();
+    assert!(matches!(err, Error::Occupied { .. }), "{err}");
+    assert!(err.to_string().contains("live writer"), "{err}");
+    assert_eq!(first.only.get(), 3);
+    drop(first);
+    // Its writer is gone: the stale file is replaced.
+    let second = Bare::options().path(dir.path()).filename(name).create().unwrap();
+    assert_eq!(values(&read(second.path()))["only"], Value::UInt(0));
+
+    let target = dir.path().join("victim");
+    fs::write(&target, "precious").unwrap();
+    std::os::unix::fs::symlink(&target, dir.path().join("link.mmstats")).unwrap();
+    let err = Bare::options().path(dir.path()).filename("link.mmstats").create().unwrap_err();
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    fs::hard_link(&target, dir.path().join("hard.mmstats")).unwrap();
+    let err = Bare::options().path(dir.path()).filename("hard.mmstats").create().unwrap_err();
+    assert!(err.to_string().contains("hard links"), "{err}");
+    fs::write(dir.path().join("text.mmstats"), "hello").unwrap();
+    let err = Bare::options().path(dir.path()).filename("text.mmstats").create().unwrap_err();
+    assert!(err.to_string().contains("not an mmstats file"), "{err}");
+    assert_eq!(fs::read_to_string(&target).unwrap(), "precious");
+    assert_eq!(fs::read_to_string(dir.path().join("text.mmstats")).unwrap(), "hello");
+}
+
+#[test]
+fn unusable_paths_and_templates_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir");
+    let err = Bare::options().path(&missing).create().unwrap_err();
+    assert!(matches!(err, Error::Create { .. }));
+    assert!(err.to_string().contains("no/such/dir"), "{err}");
+
+    let err = Bare::options().path(dir.path()).filename("{USER}.mmstats").create().unwrap_err();
+    assert!(matches!(err, Error::Template { .. }), "{err}");
+    assert!(err.to_string().contains("{USER}"), "{err}");
+
+    let long = "p".repeat(70_000);
+    let err = Bare::options().path(dir.path()).label_prefix(long).create().unwrap_err();
+    assert!(matches!(err, Error::LabelTooLong { .. }), "{err}");
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "nothing left behind");
+}
+
+#[test]
+fn templates_substitute_cmd_pid_and_tid() {
+    let dir = tempfile::tempdir().unwrap();
+    // The directory is a template too.
+    fs::create_dir(dir.path().join(std::process::id().to_string())).unwrap();
+    let stats = Bare::options()
+        .path(format!("{}/{{PID}}", dir.path().display()))
+        .filename("{CMD}.{PID}.{TID}.{{x}}.mmstats")
+        .create()
+        .unwrap();
+    let parent = stats.path().parent().unwrap();
+    assert_eq!(parent, dir.path().join(std::process::id().to_string()));
+    let name = stats.path().file_name().unwrap().to_str().unwrap().to_owned();
+    let cmd = std::env::current_exe().unwrap();
+    let cmd = cmd.file_name().unwrap().to_str().unwrap();
+    let parts: Vec<&str> = name.rsplitn(5, '.').collect();
+    assert_eq!(parts[0], "mmstats");
+    assert_eq!(parts[1], "{x}");
+    assert!(parts[2].parse::<u64>().unwrap() > 0, "tid in {name}");
+    assert_eq!(parts[3], std::process::id().to_string());
+    assert_eq!(parts[4], cmd);
+}
+
+#[test]
+fn per_thread_models_write_separate_files_and_clean_up_at_thread_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let per_thread = PerThread::new(
+        Bare::options()
+            .path(dir.path())
+            .filename("pt-{PID}-{TID}.mmstats")
+            .remove_on_drop(true),
+    );
+    let paths: Vec<_> = std::thread::scope(|s| {
+        let workers: Vec<_> = (1..=3u64)
+            .map(|n| {
+                let per_thread = &per_thread;
+                s.spawn(move || {
+                    let stats = per_thread.get().unwrap();
+                    for _ in 0..n * 100 {
+                        stats.only.incr();
+                    }
+                    // The same model on a second call.
+                    assert_eq!(per_thread.get().unwrap().only.get(), n * 100);
+                    let path = stats.path().to_owned();
+                    assert_eq!(values(&read(&path))["only"], Value::UInt(n * 100));
+                    path
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    assert_eq!(paths.len(), 3);
+    assert_ne!(paths[0], paths[1]);
+    assert!(paths.iter().all(|p| !p.exists()), "removed at thread end");
+}
+
+#[test]
+fn flush_writes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = Bare::options().path(dir.path()).create().unwrap();
+    stats.only.incr();
+    stats.flush().unwrap();
+    stats.flush_async().unwrap();
+    assert_eq!(fs::read(stats.path()).unwrap().len(), stats.len());
+}
+
+#[test]
+fn models_move_between_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let stats = Every::options().path(dir.path()).create().unwrap();
+    let stats = std::thread::spawn(move || {
+        fill(&stats);
+        stats
+    })
+    .join()
+    .unwrap();
+    check_every_value(&read(stats.path()));
+}
