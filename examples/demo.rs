@@ -55,7 +55,11 @@ fn write_and_watch() -> Result<(), String> {
         .filename("demo-{PID}.mmstats")
         .create()
         .map_err(|err| err.to_string())?;
-    println!("writer (pid {}) publishes {}", std::process::id(), stats.path().display());
+    println!(
+        "writer (pid {}) publishes {}",
+        std::process::id(),
+        stats.path().display()
+    );
 
     let exe = std::env::current_exe().map_err(|err| format!("cannot find myself: {err}"))?;
     let mut reader = Command::new(exe)

@@ -28,7 +28,9 @@ struct Worker {
 fn work(stats: &Worker, until: Instant) {
     while Instant::now() < until {
         stats.busy.set(true);
-        stats.job_time.time(|| std::hint::black_box((0..200u64).sum::<u64>()));
+        stats
+            .job_time
+            .time(|| std::hint::black_box((0..200u64).sum::<u64>()));
         stats.busy.set(false);
         stats.jobs.incr();
     }
@@ -75,10 +77,13 @@ fn main() -> ExitCode {
             .collect();
         drop(paths_tx);
         // Read the workers' files while they run, from outside the threads.
-        let paths: Vec<_> = paths_rx.iter().collect();
+        let paths: Vec<_> = paths_rx.iter().take(threads).collect();
         std::thread::sleep(Duration::from_millis(500));
         let halfway: u64 = paths.iter().filter_map(|path| read_jobs(path)).sum();
-        println!("{} workers, {halfway} jobs after half a second:", paths.len());
+        println!(
+            "{} workers, {halfway} jobs after half a second:",
+            paths.len()
+        );
         for path in &paths {
             println!("  {}", path.display());
         }

@@ -119,6 +119,12 @@ fn every_field_type_round_trips_in_the_default_layout() {
     assert_eq!(stats.count.get(), 42);
     assert_eq!(stats.text.get(), "bob");
     assert_eq!(stats.s_text.get(), "static ☃");
+    assert!(stats.flag.get(), "initial = true");
+    assert_eq!(stats.s_u32.get(), 4_000_000_000);
+    assert_eq!(stats.s_i64.get(), -5);
+    assert_eq!(stats.s_u64.get(), u64::MAX);
+    assert_eq!(stats.s_f32.get(), 0.1);
+    assert_eq!(stats.s_f64.get(), std::f64::consts::PI);
     let fields = read(stats.path());
     check_every_value(&fields);
 
@@ -128,7 +134,14 @@ fn every_field_type_round_trips_in_the_default_layout() {
     assert_eq!(labels[19], "t.s_text");
     assert_eq!(
         &labels[20..],
-        ["t.sys.pid", "t.sys.tid", "t.sys.uid", "t.sys.gid", "t.org.rust.version", "t.sys.created"]
+        [
+            "t.sys.pid",
+            "t.sys.tid",
+            "t.sys.uid",
+            "t.sys.gid",
+            "t.org.rust.version",
+            "t.sys.created"
+        ]
     );
     // Aligned signatures; every number on a boundary of its size.
     let sig = |label: &str| {
@@ -217,7 +230,11 @@ struct Bare {
 #[test]
 fn sys_fields_describe_the_writer_and_can_be_left_out() {
     let dir = tempfile::tempdir().unwrap();
-    let bare = Bare::options().path(dir.path()).filename("bare.mmstats").create().unwrap();
+    let bare = Bare::options()
+        .path(dir.path())
+        .filename("bare.mmstats")
+        .create()
+        .unwrap();
     let fields = read(bare.path());
     assert_eq!(fields.len(), 1);
     assert_eq!(fields[0].label, "only");
@@ -226,15 +243,31 @@ fn sys_fields_describe_the_writer_and_can_be_left_out() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs_f64();
-    let every = Every::options().path(dir.path()).filename("every.mmstats").create().unwrap();
+    let every = Every::options()
+        .path(dir.path())
+        .filename("every.mmstats")
+        .create()
+        .unwrap();
     let v = values(&read(every.path()));
     assert_eq!(v["t.sys.pid"], Value::UInt(u64::from(std::process::id())));
-    let Value::Int(tid) = v["t.sys.tid"] else { panic!("sys.tid") };
+    let Value::Int(tid) = v["t.sys.tid"] else {
+        panic!("sys.tid")
+    };
     assert!(tid > 0);
-    assert_eq!(v["t.sys.uid"], Value::UInt(u64::from(fs::metadata(every.path()).unwrap().uid())));
-    let Value::Str(version) = &v["t.org.rust.version"] else { panic!("version") };
-    assert!(version.starts_with("mmstats ") && version.contains("rustc"), "{version}");
-    let Value::Float(created) = v["t.sys.created"] else { panic!("created") };
+    assert_eq!(
+        v["t.sys.uid"],
+        Value::UInt(u64::from(fs::metadata(every.path()).unwrap().uid()))
+    );
+    let Value::Str(version) = &v["t.org.rust.version"] else {
+        panic!("version")
+    };
+    assert!(
+        version.starts_with("mmstats ") && version.contains("rustc"),
+        "{version}"
+    );
+    let Value::Float(created) = v["t.sys.created"] else {
+        panic!("created")
+    };
     assert!(created >= before - 1.0 && created < before + 60.0);
 }
 
@@ -258,7 +291,11 @@ fn timer_guards_record_on_scope_end_early_return_and_unwinding() {
     early(&stats.timer);
     assert!(stats.timer.last() < 0.5);
     let first = stats.timer.get();
-    assert_ne!(first, stats.timer.last(), "a second sample changes the average");
+    assert_ne!(
+        first,
+        stats.timer.last(),
+        "a second sample changes the average"
+    );
 
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let _guard = stats.timer.start();
@@ -293,18 +330,31 @@ fn text_is_cut_on_character_boundaries() {
         assert_eq!(stats.text.size(), 10);
         stats.text.set("❤❤❤❤"); // 12 bytes: three hearts fit
         assert_eq!(stats.text.get(), "❤❤❤");
-        assert_eq!(values(&read(stats.path()))["t.name"], Value::Str("❤❤❤".into()));
+        assert_eq!(
+            values(&read(stats.path()))["t.name"],
+            Value::Str("❤❤❤".into())
+        );
         stats.text.set("exactly10!");
-        assert_eq!(values(&read(stats.path()))["t.name"], Value::Str("exactly10!".into()));
+        assert_eq!(
+            values(&read(stats.path()))["t.name"],
+            Value::Str("exactly10!".into())
+        );
         stats.text.set("");
-        assert_eq!(values(&read(stats.path()))["t.name"], Value::Str(String::new()));
+        assert_eq!(
+            values(&read(stats.path()))["t.name"],
+            Value::Str(String::new())
+        );
     }
 }
 
 #[test]
 fn files_get_an_explicit_mode_whatever_the_umask() {
     let dir = tempfile::tempdir().unwrap();
-    let private = Bare::options().path(dir.path()).filename("private.mmstats").create().unwrap();
+    let private = Bare::options()
+        .path(dir.path())
+        .filename("private.mmstats")
+        .create()
+        .unwrap();
     let mode = fs::metadata(private.path()).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let shared = Bare::options()
@@ -326,11 +376,19 @@ fn files_get_an_explicit_mode_whatever_the_umask() {
 #[test]
 fn files_stay_after_drop_unless_asked_and_remove_deletes_them() {
     let dir = tempfile::tempdir().unwrap();
-    let kept = Bare::options().path(dir.path()).filename("kept.mmstats").create().unwrap();
+    let kept = Bare::options()
+        .path(dir.path())
+        .filename("kept.mmstats")
+        .create()
+        .unwrap();
     kept.only.add(5);
     let path = kept.path().to_owned();
     drop(kept);
-    assert_eq!(values(&read(&path))["only"], Value::UInt(5), "post-mortem value");
+    assert_eq!(
+        values(&read(&path))["only"],
+        Value::UInt(5),
+        "post-mortem value"
+    );
 
     let gone = Bare::options()
         .path(dir.path())
@@ -343,7 +401,11 @@ fn files_stay_after_drop_unless_asked_and_remove_deletes_them() {
     drop(gone);
     assert!(!path.exists());
 
-    let removed = Bare::options().path(dir.path()).filename("removed.mmstats").create().unwrap();
+    let removed = Bare::options()
+        .path(dir.path())
+        .filename("removed.mmstats")
+        .create()
+        .unwrap();
     let path = removed.path().to_owned();
     removed.remove().unwrap();
     assert!(!path.exists());
@@ -360,13 +422,21 @@ fn remove_takes_this_process_other_thread_files_with_it() {
     let other_pid = dir.path().join(format!("w-{}-1.mmstats", pid + 1));
     let foreign = dir.path().join(format!("w-{pid}-2.mmstats"));
     {
-        let other = Bare::options().path(dir.path()).filename("tmp.mmstats").create().unwrap();
+        let other = Bare::options()
+            .path(dir.path())
+            .filename("tmp.mmstats")
+            .create()
+            .unwrap();
         fs::copy(other.path(), &thread_file).unwrap();
         fs::copy(other.path(), &other_pid).unwrap();
         other.remove().unwrap();
     }
     fs::write(&foreign, "not stats").unwrap();
-    let mine = Bare::options().path(dir.path()).filename(template).create().unwrap();
+    let mine = Bare::options()
+        .path(dir.path())
+        .filename(template)
+        .create()
+        .unwrap();
     let own = mine.path().to_owned();
     mine.remove().unwrap();
     assert!(!own.exists());
@@ -379,31 +449,58 @@ fn remove_takes_this_process_other_thread_files_with_it() {
 fn a_stale_file_is_replaced_but_nothing_else_is() {
     let dir = tempfile::tempdir().unwrap();
     let name = "same.mmstats";
-    let first = Bare::options().path(dir.path()).filename(name).create().unwrap();
+    let first = Bare::options()
+        .path(dir.path())
+        .filename(name)
+        .create()
+        .unwrap();
     first.only.add(3);
     // A live writer holds the name.
-    let err = Bare::options().path(dir.path()).filename(name).create().unwrap_err();
+    let err = Bare::options()
+        .path(dir.path())
+        .filename(name)
+        .create()
+        .unwrap_err();
     assert!(matches!(err, Error::Occupied { .. }), "{err}");
     assert!(err.to_string().contains("live writer"), "{err}");
     assert_eq!(first.only.get(), 3);
     drop(first);
     // Its writer is gone: the stale file is replaced.
-    let second = Bare::options().path(dir.path()).filename(name).create().unwrap();
+    let second = Bare::options()
+        .path(dir.path())
+        .filename(name)
+        .create()
+        .unwrap();
     assert_eq!(values(&read(second.path()))["only"], Value::UInt(0));
 
     let target = dir.path().join("victim");
     fs::write(&target, "precious").unwrap();
     std::os::unix::fs::symlink(&target, dir.path().join("link.mmstats")).unwrap();
-    let err = Bare::options().path(dir.path()).filename("link.mmstats").create().unwrap_err();
+    let err = Bare::options()
+        .path(dir.path())
+        .filename("link.mmstats")
+        .create()
+        .unwrap_err();
     assert!(err.to_string().contains("symbolic link"), "{err}");
     fs::hard_link(&target, dir.path().join("hard.mmstats")).unwrap();
-    let err = Bare::options().path(dir.path()).filename("hard.mmstats").create().unwrap_err();
+    let err = Bare::options()
+        .path(dir.path())
+        .filename("hard.mmstats")
+        .create()
+        .unwrap_err();
     assert!(err.to_string().contains("hard links"), "{err}");
     fs::write(dir.path().join("text.mmstats"), "hello").unwrap();
-    let err = Bare::options().path(dir.path()).filename("text.mmstats").create().unwrap_err();
+    let err = Bare::options()
+        .path(dir.path())
+        .filename("text.mmstats")
+        .create()
+        .unwrap_err();
     assert!(err.to_string().contains("not an mmstats file"), "{err}");
     assert_eq!(fs::read_to_string(&target).unwrap(), "precious");
-    assert_eq!(fs::read_to_string(dir.path().join("text.mmstats")).unwrap(), "hello");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("text.mmstats")).unwrap(),
+        "hello"
+    );
 }
 
 #[test]
@@ -414,14 +511,26 @@ fn unusable_paths_and_templates_are_clear_errors() {
     assert!(matches!(err, Error::Create { .. }));
     assert!(err.to_string().contains("no/such/dir"), "{err}");
 
-    let err = Bare::options().path(dir.path()).filename("{USER}.mmstats").create().unwrap_err();
+    let err = Bare::options()
+        .path(dir.path())
+        .filename("{USER}.mmstats")
+        .create()
+        .unwrap_err();
     assert!(matches!(err, Error::Template { .. }), "{err}");
     assert!(err.to_string().contains("{USER}"), "{err}");
 
     let long = "p".repeat(70_000);
-    let err = Bare::options().path(dir.path()).label_prefix(long).create().unwrap_err();
+    let err = Bare::options()
+        .path(dir.path())
+        .label_prefix(long)
+        .create()
+        .unwrap_err();
     assert!(matches!(err, Error::LabelTooLong { .. }), "{err}");
-    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "nothing left behind");
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing left behind"
+    );
 }
 
 #[test]
@@ -436,7 +545,13 @@ fn templates_substitute_cmd_pid_and_tid() {
         .unwrap();
     let parent = stats.path().parent().unwrap();
     assert_eq!(parent, dir.path().join(std::process::id().to_string()));
-    let name = stats.path().file_name().unwrap().to_str().unwrap().to_owned();
+    let name = stats
+        .path()
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     let cmd = std::env::current_exe().unwrap();
     let cmd = cmd.file_name().unwrap().to_str().unwrap();
     let parts: Vec<&str> = name.rsplitn(5, '.').collect();

@@ -18,7 +18,7 @@
 
 mod signature;
 
-// The reader work re-exports the parser here: Signature, SignatureError, ...
+pub use signature::{calcsize, ByteOrder, Item, Mode, Signature, SignatureError};
 
 /// The only file format version there is.
 pub const VERSION: u8 = 1;
@@ -142,4 +142,39 @@ impl Code {
             other => other.standard_size(),
         }
     }
+}
+
+/// Decodes UTF-8 the way Python's `bytes.decode("utf8", "ignore")` does:
+/// bytes that are not part of a valid sequence are dropped, not replaced.
+///
+/// This is how Python 0.8's reader decodes labels.
+///
+/// ```
+/// use mmstats::format::decode_utf8_dropping;
+///
+/// assert_eq!(decode_utf8_dropping(b"caf\xc3\xa9"), "café");
+/// assert_eq!(decode_utf8_dropping(b"a\xffb\xe2\x9d"), "ab");
+/// ```
+pub fn decode_utf8_dropping(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+    }
+    text
+}
+
+/// Decodes a string value the way Python 0.8's reader does: cut at the first
+/// NUL, then UTF-8 with undecodable bytes dropped.
+///
+/// ```
+/// use mmstats::format::decode_text;
+///
+/// // "bob" written over "alice": the stale tail after the NUL is ignored.
+/// assert_eq!(decode_text(b"bob\0e\0\0"), "bob");
+/// // Cut in the middle of a character: the broken tail is dropped.
+/// assert_eq!(decode_text("❤❤".as_bytes().split_at(5).0), "❤");
+/// ```
+pub fn decode_text(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    decode_utf8_dropping(bytes.split_at(end).0)
 }

@@ -440,7 +440,9 @@ mod tests {
             StatKind::Timer,
             StatKind::Text,
         ];
-        const LABELS: [&str; 9] = ["", "a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh"];
+        const LABELS: [&str; 9] = [
+            "", "a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh",
+        ];
         for kind in kinds {
             for label in LABELS {
                 for size in [1usize, 7, 8, 12, 255] {

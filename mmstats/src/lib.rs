@@ -121,11 +121,17 @@
 //! (see [`ModelOptions::create`]), with mode `0o600` unless
 //! [`ModelOptions::mode`] says otherwise. They stay on disk when the process
 //! exits, for post-mortem reading, unless removed.
-#![deny(missing_docs, unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+#![deny(
+    missing_docs,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
 
 pub mod format;
 pub mod layout;
 pub mod reader;
+#[cfg(feature = "tools")]
+pub mod tools;
 
 mod average;
 mod counter;
@@ -148,8 +154,7 @@ mod timer;
 pub use average::{Average, MovingAverage};
 pub use counter::Counter;
 pub use defaults::{
-    default_filename, default_glob, default_path, ENV_FILES, ENV_GLOB, ENV_PATH,
-    FILENAME_TEMPLATE,
+    default_filename, default_glob, default_path, ENV_FILES, ENV_GLOB, ENV_PATH, FILENAME_TEMPLATE,
 };
 pub use error::Error;
 pub use gauge::Gauge;
@@ -196,9 +201,9 @@ pub mod __private {
         match kind.init_rule() {
             InitRule::Optional => {}
             InitRule::Required => panic!("static fields take `value = ...`, not `initial = ...`"),
-            InitRule::Forbidden => panic!(
-                "`initial = ...` applies only to `Counter`, `Gauge<T>` and `Text` fields"
-            ),
+            InitRule::Forbidden => {
+                panic!("`initial = ...` applies only to `Counter`, `Gauge<T>` and `Text` fields")
+            }
         }
     }
 

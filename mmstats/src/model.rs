@@ -92,7 +92,9 @@ impl fmt::Display for BindError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             BindErrorKind::Cell(cell) => cell.fmt(f),
-            BindErrorKind::MissingField => f.write_str("the model binds more fields than it declares"),
+            BindErrorKind::MissingField => {
+                f.write_str("the model binds more fields than it declares")
+            }
         }
     }
 }
@@ -245,7 +247,9 @@ fn write_static(
     bytes: &[u8],
 ) -> Result<(), BadCell> {
     if matches!(spec.kind, StatKind::StaticText) {
-        region.bytes(field.value, spec.size)?.write_terminated(bytes);
+        region
+            .bytes(field.value, spec.size)?
+            .write_terminated(bytes);
         Ok(())
     } else {
         region.write_bytes(field.value, bytes)
@@ -480,7 +484,10 @@ fn field_layouts(
         if len > MAX_HEADER_STRING {
             let mut label = format!("{prefix}{}", field.label);
             if label.len() > 80 {
-                let cut = (0..=80).rev().find(|&i| label.is_char_boundary(i)).unwrap_or(0);
+                let cut = (0..=80)
+                    .rev()
+                    .find(|&i| label.is_char_boundary(i))
+                    .unwrap_or(0);
                 label.truncate(cut);
                 label.push('…');
             }
@@ -648,10 +655,13 @@ impl<S> Model<S> {
     /// # Errors
     /// [`Error::Flush`] when the kernel refuses.
     pub fn flush_async(&self) -> Result<(), Error> {
-        self.file.region.flush_async().map_err(|source| Error::Flush {
-            path: self.file.path.clone(),
-            source,
-        })
+        self.file
+            .region
+            .flush_async()
+            .map_err(|source| Error::Flush {
+                path: self.file.path.clone(),
+                source,
+            })
     }
 
     /// Deletes the file and unmaps it. When the file name template holds

@@ -80,18 +80,25 @@ impl<S: MmStats> PerThread<S> {
     /// # Errors
     /// What [`ModelOptions::create`] returns, on the first call in a thread.
     pub fn get(&self) -> Result<Rc<Model<S>>, Error> {
-        let found = MODELS.with_borrow(|models| {
-            models
-                .iter()
-                .find(|(id, _)| *id == self.id)
-                .map(|(_, model)| Rc::clone(model))
-        });
+        let found = MODELS
+            .try_with(|models| {
+                models
+                    .borrow()
+                    .iter()
+                    .find(|(id, _)| *id == self.id)
+                    .map(|(_, model)| Rc::clone(model))
+            })
+            .ok()
+            .flatten();
         if let Some(model) = found.and_then(|model| model.downcast::<Model<S>>().ok()) {
             return Ok(model);
         }
         let model = Rc::new(self.options.clone().create()?);
         let shared: Rc<dyn Any> = model.clone();
-        MODELS.with_borrow_mut(|models| models.push((self.id, shared)));
+        // While the thread is ending (another thread-local's destructor
+        // calling in), the list is gone: the model then lives as long as the
+        // returned handle.
+        let _ = MODELS.try_with(|models| models.borrow_mut().push((self.id, shared)));
         Ok(model)
     }
 }

@@ -61,8 +61,12 @@ pub(crate) fn values() -> [Vec<u8>; 6] {
     [
         pid().to_ne_bytes().to_vec(),
         tid().to_ne_bytes().to_vec(),
-        u64::from(rustix::process::getuid().as_raw()).to_ne_bytes().to_vec(),
-        u64::from(rustix::process::getgid().as_raw()).to_ne_bytes().to_vec(),
+        u64::from(rustix::process::getuid().as_raw())
+            .to_ne_bytes()
+            .to_vec(),
+        u64::from(rustix::process::getgid().as_raw())
+            .to_ne_bytes()
+            .to_vec(),
         RUST_VERSION.as_bytes().to_vec(),
         created.to_ne_bytes().to_vec(),
     ]

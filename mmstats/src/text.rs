@@ -58,7 +58,27 @@ impl Text {
             .write(cut_to_char_boundary(value, self.place.size()).as_bytes());
     }
 
-    /// The current text.
+    /// Sets raw bytes, cut to the field's size without regard to
+    /// characters, as Python 0.8 stored a byte string. Readers drop what is
+    /// not valid UTF-8.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Text};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { #[mmstats(size = 4)] raw: Text }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.raw.set_bytes("❤❤".as_bytes()); // 6 bytes, cut to 4: one heart and a broken one
+    /// assert_eq!(stats.raw.get(), "❤\u{FFFD}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn set_bytes(&self, value: &[u8]) {
+        self.place
+            .write(&value[..value.len().min(self.place.size())]);
+    }
+
+    /// The current text (invalid UTF-8 shown as U+FFFD).
     pub fn get(&self) -> String {
         let mut bytes = Vec::new();
         self.place.read(&mut bytes);

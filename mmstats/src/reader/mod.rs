@@ -1,1 +1,225 @@
-//! Reading mmstats files (owned by the reader work).
+//! Reading stats files: the ones this crate writes and the ones Python
+//! mmstats 0.8 wrote.
+//!
+//! A [`StatsFile`] maps a file read-only (or holds a copy of some bytes) and
+//! reads its fields on demand, every time afresh, so a long-lived
+//! `StatsFile` follows the writer's changes. The file is untrusted input:
+//! every length and offset is checked before use, and a broken file gives a
+//! [`ReadError`] naming the offset, never a panic or an unbounded
+//! allocation.
+//!
+//! Values are read the way Python 0.8's reader read them (the first item of
+//! the field's signature, from buffer `write_buffer ^ 1` of a
+//! double-buffered field), with two additions that keep values written by
+//! this crate from tearing: a number whose offset is aligned to its size is
+//! read with one atomic load, and a buffer protected by a sequence word (see
+//! [`Signature::seq_word`](crate::format::Signature::seq_word)) is re-read
+//! until the writer left it alone during the read.
+//!
+//! ```
+//! use mmstats::reader::{StatsFile, Value};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // A version-1 file with one double-buffered `Q` field named "done",
+//! // written once: write_buffer is 1, the value is in buffer 0.
+//! let mut bytes = vec![1u8];
+//! bytes.extend(4u16.to_ne_bytes());
+//! bytes.extend(b"done");
+//! bytes.extend(1u16.to_ne_bytes());
+//! bytes.extend(b"Q");
+//! bytes.push(1);
+//! bytes.extend(113u64.to_ne_bytes());
+//! bytes.extend(0u64.to_ne_bytes());
+//! bytes.resize(4096, 0);
+//!
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("blog.mmstats");
+//! std::fs::write(&path, &bytes)?;
+//!
+//! let file = StatsFile::open(&path)?;
+//! assert_eq!(file.len(), 4096);
+//! for field in file.fields() {
+//!     let field = field?;
+//!     println!("{} = {}", field.label, field.value);
+//! }
+//! let fields = file.read_all()?;
+//! assert_eq!(fields[0].value, Value::UInt(113));
+//! assert_eq!(fields[0].read_buffer(), Some(0));
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+
+mod decode;
+mod error;
+mod field;
+mod repr;
+mod value;
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::format::VERSION;
+use crate::shm::view::View;
+
+pub use error::{FieldPart, IoAction, ReadError};
+pub use field::{Field, Fields};
+pub use value::Value;
+
+/// A stats file opened for reading.
+///
+/// Opening maps the file read-only; nothing is read from it but the version
+/// byte until [`fields`](StatsFile::fields) is iterated.
+///
+/// A file that another process truncates while it is mapped makes the
+/// reading process die of `SIGBUS` when a read touches a page past the new
+/// end; writers of this crate and of Python 0.8 never shrink a file.
+#[derive(Debug)]
+pub struct StatsFile {
+    view: View,
+    path: Option<PathBuf>,
+    version: u8,
+}
+
+impl StatsFile {
+    /// Opens and maps the file at `path` read-only.
+    ///
+    /// ```no_run
+    /// let file = mmstats::reader::StatsFile::open("/tmp/worker-1234.mmstats")?;
+    /// for field in file.read_all()? {
+    ///     println!("{} {}", field.label, field.value);
+    /// }
+    /// # Ok::<(), mmstats::reader::ReadError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ReadError::Io`] if the file cannot be opened or mapped,
+    /// [`ReadError::NotAFile`] for directories, FIFOs and the like,
+    /// [`ReadError::Empty`] for an empty file and [`ReadError::BadVersion`]
+    /// if byte 0 is not 1. Their messages start with `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<StatsFile, ReadError> {
+        let path = path.as_ref();
+        let io_error = |action, source| ReadError::Io {
+            path: path.to_owned(),
+            action,
+            source,
+        };
+        let file = open_nonblocking(path).map_err(|e| io_error(IoAction::Open, e))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| io_error(IoAction::Inspect, e))?;
+        if !meta.is_file() {
+            return Err(ReadError::NotAFile {
+                path: path.to_owned(),
+            });
+        }
+        if meta.len() == 0 {
+            return Err(ReadError::Empty {
+                path: Some(path.to_owned()),
+            });
+        }
+        let len = usize::try_from(meta.len()).map_err(|_| {
+            io_error(
+                IoAction::Map,
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "file larger than the address space",
+                ),
+            )
+        })?;
+        let view = View::map(&file, len).map_err(|e| io_error(IoAction::Map, e))?;
+        StatsFile::new(view, Some(path.to_owned()))
+    }
+
+    /// Reads stats from bytes in memory (a copy of a file, say).
+    ///
+    /// ```
+    /// use mmstats::reader::{ReadError, StatsFile};
+    ///
+    /// let file = StatsFile::from_bytes(vec![1u8, 0, 0])?;
+    /// assert_eq!(file.read_all()?, vec![]);
+    ///
+    /// assert!(matches!(
+    ///     StatsFile::from_bytes(*b"{}"),
+    ///     Err(ReadError::BadVersion { found: b'{', .. })
+    /// ));
+    /// # Ok::<(), ReadError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ReadError::Empty`] for no bytes, [`ReadError::BadVersion`] if the
+    /// first byte is not 1.
+    pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Result<StatsFile, ReadError> {
+        let bytes: Vec<u8> = bytes.into();
+        StatsFile::new(View::from_bytes(&bytes), None)
+    }
+
+    fn new(view: View, path: Option<PathBuf>) -> Result<StatsFile, ReadError> {
+        match view.load_u8(0, core::sync::atomic::Ordering::Relaxed) {
+            None => Err(ReadError::Empty { path }),
+            Some(VERSION) => Ok(StatsFile {
+                view,
+                path,
+                version: VERSION,
+            }),
+            Some(found) => Err(ReadError::BadVersion { path, found }),
+        }
+    }
+
+    /// The format version (byte 0); always [`VERSION`].
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+
+    /// Size of the file in bytes, when it was opened.
+    pub fn len(&self) -> usize {
+        self.view.len()
+    }
+
+    /// Always `false`: an empty file cannot be opened.
+    pub fn is_empty(&self) -> bool {
+        self.view.len() == 0
+    }
+
+    /// The path the file was opened with; `None` for
+    /// [`from_bytes`](StatsFile::from_bytes).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Iterates over the fields, reading each one as it comes.
+    pub fn fields(&self) -> Fields<'_> {
+        Fields::new(&self.view)
+    }
+
+    /// Reads every field.
+    ///
+    /// # Errors
+    ///
+    /// The first error met; see [`ReadError`].
+    pub fn read_all(&self) -> Result<Vec<Field>, ReadError> {
+        self.fields().collect()
+    }
+}
+
+/// Opens `path` for reading without blocking, so that a FIFO found where a
+/// stats file was expected is reported instead of waiting for a writer.
+fn open_nonblocking(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    options.open(path)
+}
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests;

@@ -363,7 +363,8 @@ impl SeqText {
         self.data[index].store_terminated_atomic(src);
         // Even again, after the text (Release orders the text before it).
         seq.store(start.wrapping_add(2), Ordering::Release);
-        self.write_buffer.store((index as u8) ^ 1, Ordering::Release);
+        self.write_buffer
+            .store((index as u8) ^ 1, Ordering::Release);
     }
 
     /// The current text (the buffer readers read), up to its NUL.

@@ -1,0 +1,311 @@
+//! Reading a field's value out of its storage: which buffer, which bytes,
+//! how to load them without tearing, and what they mean.
+#![forbid(unsafe_code)]
+
+use core::sync::atomic::{fence, Ordering};
+
+use super::{ReadError, Value};
+use crate::format::{decode_text, ByteOrder, Code, Item, Signature, UNBUFFERED};
+use crate::shm::view::View;
+
+/// Attempts at a seqlocked value before giving up.
+pub(crate) const SEQLOCK_ATTEMPTS: u32 = 1000;
+/// Attempts that retry at once (with a spin hint) before yielding the CPU.
+const SPINS: u32 = 64;
+
+/// Where a field's value storage is.
+pub(crate) struct Storage<'a> {
+    pub(crate) view: &'a View,
+    /// Offset of the field's `label_len`, for errors.
+    pub(crate) field: usize,
+    /// Offset of the `write_buffer` byte; the storage follows it.
+    pub(crate) write_buffer_at: usize,
+    /// The signature; the storage holds one or two buffers of its size,
+    /// already checked to lie inside the view.
+    pub(crate) sig: Signature,
+}
+
+/// A value and where it was read.
+pub(crate) struct Reading {
+    /// The `write_buffer` byte the read was based on.
+    pub(crate) write_buffer: u8,
+    pub(crate) value: Value,
+    /// Offset of the value's first byte.
+    pub(crate) value_offset: usize,
+    /// Offset of the sequence word checked, for a seqlocked value.
+    pub(crate) seq_offset: Option<usize>,
+}
+
+impl Storage<'_> {
+    /// Reads the current value: the only buffer of an unbuffered field,
+    /// otherwise buffer `write_buffer ^ 1`, under its seqlock if it has one.
+    pub(crate) fn read(&self) -> Result<Reading, ReadError> {
+        let write_buffer = self.load_write_buffer()?;
+        if write_buffer == UNBUFFERED {
+            return self.read_plain(write_buffer, self.start());
+        }
+        let Some(seq) = self.sig.seq_word() else {
+            return self.read_plain(write_buffer, self.buffer(write_buffer));
+        };
+        let mut attempt = 0;
+        let mut write_buffer = write_buffer;
+        loop {
+            let buffer = self.buffer(write_buffer);
+            let seq_offset = buffer + seq;
+            if seq_offset % 8 != 0 {
+                // Not where a sequence word can be: plain padding.
+                return self.read_plain(write_buffer, buffer);
+            }
+            if let Some(value) = self.try_seqlocked(buffer, seq_offset)? {
+                return Ok(Reading {
+                    write_buffer,
+                    value,
+                    value_offset: buffer + self.item().offset(),
+                    seq_offset: Some(seq_offset),
+                });
+            }
+            attempt += 1;
+            if attempt == SEQLOCK_ATTEMPTS {
+                return Err(ReadError::KeptChanging {
+                    field: self.field,
+                    offset: buffer + self.item().offset(),
+                    attempts: attempt,
+                });
+            }
+            if attempt < SPINS {
+                core::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+            write_buffer = self.load_write_buffer()?;
+        }
+    }
+
+    /// One seqlock read of the buffer at `buffer`: `None` if the writer was
+    /// (or may have been) changing it meanwhile.
+    fn try_seqlocked(&self, buffer: usize, seq_offset: usize) -> Result<Option<Value>, ReadError> {
+        let item = self.item();
+        let value_offset = buffer + item.offset();
+        let Some(before) = self.view.load_u64(seq_offset, Ordering::Acquire) else {
+            return Err(self.past_end());
+        };
+        if before % 2 == 1 {
+            return Ok(None);
+        }
+        // Bounded: the storage (which holds the item) lies inside the view.
+        let mut bytes = vec![0u8; item.size()];
+        self.view
+            .copy_to(value_offset, &mut bytes)
+            .ok_or_else(|| self.past_end())?;
+        fence(Ordering::Acquire);
+        let after = self.view.load_u64(seq_offset, Ordering::Relaxed);
+        Ok((after == Some(before)).then(|| decode(item, self.sig.byte_order(), &bytes)))
+    }
+
+    /// Reads the value of the buffer at `buffer` without a seqlock: numbers
+    /// with one atomic load where aligned, strings byte by byte.
+    fn read_plain(&self, write_buffer: u8, buffer: usize) -> Result<Reading, ReadError> {
+        let item = self.item();
+        let at = buffer + item.offset();
+        let value = match item.code() {
+            Code::Bytes | Code::Char | Code::Pad => {
+                let mut bytes = vec![0u8; item.size()];
+                self.view
+                    .copy_to(at, &mut bytes)
+                    .ok_or_else(|| self.past_end())?;
+                decode(item, self.sig.byte_order(), &bytes)
+            }
+            _ => {
+                let (word, size) =
+                    load_scalar(self.view, at, item.size()).ok_or_else(|| self.past_end())?;
+                decode(item, self.sig.byte_order(), word.get(..size).unwrap_or(&[]))
+            }
+        };
+        Ok(Reading {
+            write_buffer,
+            value,
+            value_offset: at,
+            seq_offset: None,
+        })
+    }
+
+    fn load_write_buffer(&self) -> Result<u8, ReadError> {
+        // Acquire: pairs with the writer's release store of the flipped
+        // byte, so the buffer it names is complete.
+        let found = self
+            .view
+            .load_u8(self.write_buffer_at, Ordering::Acquire)
+            .ok_or_else(|| self.past_end())?;
+        match found {
+            0 | 1 | UNBUFFERED => Ok(found),
+            _ => Err(ReadError::BadWriteBuffer {
+                field: self.field,
+                offset: self.write_buffer_at,
+                found,
+            }),
+        }
+    }
+
+    fn item(&self) -> Item {
+        self.sig.value()
+    }
+
+    fn start(&self) -> usize {
+        self.write_buffer_at + 1
+    }
+
+    /// Start of the buffer a reader reads when the writer writes next into
+    /// `write_buffer` (0 or 1).
+    fn buffer(&self, write_buffer: u8) -> usize {
+        self.start() + usize::from(write_buffer ^ 1) * self.sig.size()
+    }
+
+    /// The storage was checked to be inside the file; should a read still
+    /// fall outside, say so rather than panic.
+    fn past_end(&self) -> ReadError {
+        ReadError::PastEnd {
+            field: self.field,
+            offset: self.start(),
+            buffers: 2,
+            buffer_len: self.sig.size(),
+            len: self.view.len(),
+        }
+    }
+}
+
+/// Loads `size` (at most 8) bytes at `offset`: with one atomic load when
+/// the size is 1, 2, 4 or 8 and the address is aligned to it (so a value
+/// written by one aligned store is never torn), byte by byte otherwise.
+fn load_scalar(view: &View, offset: usize, size: usize) -> Option<([u8; 8], usize)> {
+    let mut word = [0u8; 8];
+    let dst = word.get_mut(..size)?;
+    let loaded = match size {
+        1 => view
+            .load_u8(offset, Ordering::Relaxed)
+            .map(|v| dst.copy_from_slice(&v.to_ne_bytes())),
+        2 => view
+            .load_u16(offset, Ordering::Relaxed)
+            .map(|v| dst.copy_from_slice(&v.to_ne_bytes())),
+        4 => view
+            .load_u32(offset, Ordering::Relaxed)
+            .map(|v| dst.copy_from_slice(&v.to_ne_bytes())),
+        8 => view
+            .load_u64(offset, Ordering::Relaxed)
+            .map(|v| dst.copy_from_slice(&v.to_ne_bytes())),
+        _ => None,
+    };
+    if loaded.is_none() {
+        view.copy_to(offset, dst)?;
+    }
+    Some((word, size))
+}
+
+/// What the bytes of a value item mean, as Python's `struct.unpack`.
+pub(crate) fn decode(item: Item, order: ByteOrder, bytes: &[u8]) -> Value {
+    match item.code() {
+        // The value item is never a pad; read one as bytes if it were.
+        Code::Bytes | Code::Char | Code::Pad => Value::Str(decode_text(bytes)),
+        Code::Bool => Value::Bool(bytes.iter().any(|&b| b != 0)),
+        Code::I8 | Code::I16 | Code::I32 | Code::I64 | Code::Long => {
+            Value::Int(signed(bytes, order))
+        }
+        Code::U8 | Code::U16 | Code::U32 | Code::U64 | Code::ULong => {
+            Value::UInt(unsigned(bytes, order))
+        }
+        Code::F32 => Value::Float(f64::from(f32::from_bits(unsigned(bytes, order) as u32))),
+        Code::F64 => Value::Float(f64::from_bits(unsigned(bytes, order))),
+    }
+}
+
+/// The unsigned integer in `bytes` (at most 8 of them).
+fn unsigned(bytes: &[u8], order: ByteOrder) -> u64 {
+    let little = match order {
+        ByteOrder::Little => true,
+        ByteOrder::Big => false,
+        ByteOrder::Native => cfg!(target_endian = "little"),
+    };
+    let push = |acc: u64, &byte: &u8| (acc << 8) | u64::from(byte);
+    if little {
+        bytes.iter().rev().fold(0, push)
+    } else {
+        bytes.iter().fold(0, push)
+    }
+}
+
+/// The two's-complement integer in `bytes` (1 to 8 of them).
+fn signed(bytes: &[u8], order: ByteOrder) -> i64 {
+    let unused = 64 - 8 * bytes.len().clamp(1, 8) as u32;
+    ((unsigned(bytes, order) << unused) as i64) >> unused
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(sig: &str) -> (Item, ByteOrder) {
+        let sig = Signature::parse(sig.as_bytes()).unwrap();
+        (sig.value(), sig.byte_order())
+    }
+
+    fn value(sig: &str, bytes: &[u8]) -> Value {
+        let (item, order) = item(sig);
+        decode(item, order, bytes)
+    }
+
+    #[test]
+    fn integers_in_every_order_and_width() {
+        assert_eq!(value("<h", &[0x00, 0x80]), Value::Int(-32768));
+        assert_eq!(value(">h", &[0x80, 0x00]), Value::Int(-32768));
+        assert_eq!(value("<H", &[0xfe, 0xff]), Value::UInt(65534));
+        assert_eq!(value("b", &[0xc8]), Value::Int(-56));
+        assert_eq!(value("B", &[0xc8]), Value::UInt(200));
+        assert_eq!(value(">i", &[0x80, 0, 0, 0]), Value::Int(-2147483648));
+        assert_eq!(
+            value("<I", &[0x9c, 0xff, 0xff, 0xff]),
+            Value::UInt(4294967196)
+        );
+        assert_eq!(value("=l", &(-5i32).to_ne_bytes()), Value::Int(-5));
+        assert_eq!(value("l", &(-5i64).to_ne_bytes()), Value::Int(-5));
+        assert_eq!(value("L", &u64::MAX.to_ne_bytes()), Value::UInt(u64::MAX));
+        assert_eq!(value(">q", &i64::MIN.to_be_bytes()), Value::Int(i64::MIN));
+        assert_eq!(
+            value("!Q", &0x0102030405060708u64.to_be_bytes()),
+            Value::UInt(0x0102030405060708)
+        );
+        assert_eq!(
+            value("<Q", &0x0102030405060708u64.to_le_bytes()),
+            Value::UInt(0x0102030405060708)
+        );
+    }
+
+    #[test]
+    fn floats_bools_and_strings() {
+        assert_eq!(
+            value("f", &0.1f32.to_ne_bytes()),
+            Value::Float(0.10000000149011612)
+        );
+        assert_eq!(value(">d", &(-0.5f64).to_be_bytes()), Value::Float(-0.5));
+        assert_eq!(value("?", &[0]), Value::Bool(false));
+        assert_eq!(value("?", &[2]), Value::Bool(true));
+        assert_eq!(value("5s", b"ab\0cd"), Value::Str("ab".into()));
+        assert_eq!(value("c", b"\xe9"), Value::Str(String::new()));
+        assert_eq!(value("c", b"z"), Value::Str("z".into()));
+        assert_eq!(value("0s", b""), Value::Str(String::new()));
+    }
+
+    #[test]
+    fn scalars_load_atomically_when_aligned_and_bytewise_otherwise() {
+        let bytes: Vec<u8> = (1..=24).collect();
+        let view = View::from_bytes(&bytes);
+        for size in [1, 2, 3, 4, 8] {
+            for offset in 0..=(24 - size) {
+                let (word, n) = load_scalar(&view, offset, size).unwrap();
+                assert_eq!(n, size);
+                assert_eq!(word[..size], bytes[offset..offset + size]);
+                assert!(word[size..].iter().all(|&b| b == 0));
+            }
+        }
+        assert!(load_scalar(&view, 20, 8).is_none());
+        assert!(load_scalar(&view, usize::MAX, 2).is_none());
+    }
+}

@@ -1,0 +1,581 @@
+use super::testing::FileBuilder;
+use super::*;
+use crate::format::{Code, SignatureError, PAGE_SIZE, UNBUFFERED};
+use crate::layout::{FieldLayout, Layout, StatKind};
+
+fn read(bytes: Vec<u8>) -> Result<Vec<Field>, ReadError> {
+    StatsFile::from_bytes(bytes)?.read_all()
+}
+
+fn one(bytes: Vec<u8>) -> Field {
+    let mut fields = read(bytes).unwrap();
+    assert_eq!(fields.len(), 1);
+    fields.remove(0)
+}
+
+/// A seqlocked text field as the aligned layout writes it, with `first` in
+/// buffer 0 and `second` in buffer 1.
+fn text_file(label: &str, size: usize, first: &str, second: &str) -> (FileBuilder, FieldLayout) {
+    let mut file = FileBuilder::new();
+    let field = file.laid_out(label, StatKind::Text, Some(size), Layout::Aligned);
+    file.put(field.value, first.as_bytes());
+    file.put(field.value + field.buffer_len, second.as_bytes());
+    (file, field)
+}
+
+#[test]
+fn seqlocked_text_reads_the_buffer_not_being_written() {
+    for label in ["t", "ab", "label", "seven77", "a.longer.label"] {
+        for size in [1, 5, 8, 20, 255] {
+            let (mut file, field) = text_file(label, size, "x", "y");
+            assert!(field.sig.as_bytes().starts_with(b"="));
+            let seq = field.seq.unwrap();
+
+            // write_buffer 0: the writer writes buffer 0 next, readers read 1.
+            file.put(field.write_buffer_at, &[0]);
+            file.put(seq, &2u64.to_ne_bytes());
+            file.put(seq + field.buffer_len, &4u64.to_ne_bytes());
+            let got = one(file.finish(PAGE_SIZE));
+            assert_eq!(got.value, Value::Str("y".into()), "{label} {size}");
+            assert_eq!(got.write_buffer, 0);
+            assert_eq!(got.value_offset, field.value + field.buffer_len);
+            assert_eq!(got.seq_offset, Some(seq + field.buffer_len));
+            assert_eq!(got.end, field.end);
+
+            let (mut file, _) = text_file(label, size, "x", "y");
+            file.put(field.write_buffer_at, &[1]);
+            let got = one(file.finish(PAGE_SIZE));
+            assert_eq!(got.value, Value::Str("x".into()));
+            assert_eq!(got.value_offset, field.value);
+            assert_eq!(got.seq_offset, Some(seq));
+        }
+    }
+}
+
+#[test]
+fn odd_sequence_word_means_kept_changing() {
+    let (mut file, field) = text_file("user", 12, "torn?", "other");
+    let seq = field.seq.unwrap();
+    file.put(field.write_buffer_at, &[1]);
+    file.put(seq, &7u64.to_ne_bytes());
+    let err = read(file.finish(PAGE_SIZE)).unwrap_err();
+    match err {
+        ReadError::KeptChanging {
+            field: at,
+            offset,
+            attempts,
+        } => {
+            assert_eq!(at, 1);
+            assert_eq!(offset, field.value);
+            assert_eq!(attempts, decode::SEQLOCK_ATTEMPTS);
+        }
+        other => panic!("{other}"),
+    }
+
+    // The other buffer's odd word does not matter: it is not being read.
+    let (mut file, _) = text_file("user", 12, "fine", "other");
+    file.put(field.write_buffer_at, &[1]);
+    file.put(seq + field.buffer_len, &9u64.to_ne_bytes());
+    assert_eq!(one(file.finish(PAGE_SIZE)).value, Value::Str("fine".into()));
+}
+
+#[test]
+fn kept_changing_message_names_the_offset() {
+    let err = ReadError::KeptChanging {
+        field: 1,
+        offset: 40,
+        attempts: 3,
+    };
+    assert_eq!(
+        err.to_string(),
+        "field at offset 1: the value at offset 40 kept changing while it was read (3 attempts)"
+    );
+    assert_eq!(err.offset(), Some(40));
+}
+
+#[test]
+fn sequence_word_only_at_an_8_aligned_offset_of_a_buffered_field() {
+    // `=8xQ` buffered, but the pad does not start at an 8-aligned offset:
+    // Python-style padding, an odd byte in it does not matter.
+    let mut file = FileBuilder::new();
+    let mut storage = vec![0u8; 32];
+    storage[0] = 1; // buffer 0's pad, odd
+    storage[8..16].copy_from_slice(&5u64.to_ne_bytes());
+    let at = file.raw(b"n", b"=8xQ", 1, &storage);
+    let got = one(file.finish(64));
+    let storage_at = at + 2 + 1 + 2 + 4 + 1;
+    assert_ne!(storage_at % 8, 0);
+    assert_eq!(got.value, Value::UInt(5));
+    assert_eq!(got.seq_offset, None);
+
+    // Unbuffered: never a seqlock.
+    let mut file = FileBuilder::new();
+    file.raw(b"text", b"=8x8x4s", UNBUFFERED, &[0; 20]);
+    assert_eq!(one(file.finish(64)).seq_offset, None);
+}
+
+#[test]
+fn every_aligned_layout_reads_back() {
+    let kinds = [
+        (StatKind::Counter, Value::UInt(0x0102_0304_0506_0708)),
+        (StatKind::Gauge(Code::U64), Value::UInt(u64::MAX)),
+        (StatKind::Gauge(Code::I64), Value::Int(-3)),
+        (StatKind::Gauge(Code::I32), Value::Int(-2_000_000_000)),
+        (StatKind::Gauge(Code::U32), Value::UInt(4_000_000_000)),
+        (StatKind::Gauge(Code::I16), Value::Int(-300)),
+        (StatKind::Gauge(Code::U16), Value::UInt(65000)),
+        (StatKind::Gauge(Code::F32), Value::Float(0.1f32 as f64)),
+        (StatKind::Gauge(Code::F64), Value::Float(-1.5e300)),
+        (StatKind::Gauge(Code::I8), Value::Int(-7)),
+        (StatKind::Gauge(Code::U8), Value::UInt(250)),
+        (StatKind::Gauge(Code::Bool), Value::Bool(true)),
+        (StatKind::Timer, Value::Float(0.25)),
+        (StatKind::Average, Value::Float(2.0)),
+    ];
+    for layout in [Layout::Aligned, Layout::PythonExact] {
+        for label in [
+            "a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh",
+        ] {
+            let mut file = FileBuilder::new();
+            let mut want = Vec::new();
+            for (kind, value) in &kinds {
+                let field = file.laid_out(label, *kind, None, layout);
+                let at = if field.is_buffered() {
+                    // write_buffer 0 as laid out: readers read buffer 1.
+                    field.value + field.buffer_len
+                } else {
+                    field.value
+                };
+                let bytes = match (kind, value) {
+                    (StatKind::Gauge(Code::F32), Value::Float(v)) => {
+                        (*v as f32).to_ne_bytes().to_vec()
+                    }
+                    (StatKind::Gauge(Code::I32), Value::Int(v)) => {
+                        (*v as i32).to_ne_bytes().to_vec()
+                    }
+                    (StatKind::Gauge(Code::U32), Value::UInt(v)) => {
+                        (*v as u32).to_ne_bytes().to_vec()
+                    }
+                    (StatKind::Gauge(Code::I16), Value::Int(v)) => {
+                        (*v as i16).to_ne_bytes().to_vec()
+                    }
+                    (StatKind::Gauge(Code::U16), Value::UInt(v)) => {
+                        (*v as u16).to_ne_bytes().to_vec()
+                    }
+                    (StatKind::Gauge(Code::I8), Value::Int(v)) => (*v as i8).to_ne_bytes().to_vec(),
+                    (StatKind::Gauge(Code::U8), Value::UInt(v)) => {
+                        (*v as u8).to_ne_bytes().to_vec()
+                    }
+                    (_, Value::Bool(v)) => vec![u8::from(*v)],
+                    (_, Value::Int(v)) => v.to_ne_bytes().to_vec(),
+                    (_, Value::UInt(v)) => v.to_ne_bytes().to_vec(),
+                    (_, Value::Float(v)) => v.to_ne_bytes().to_vec(),
+                    (_, Value::Str(_)) => unreachable!(),
+                };
+                file.put(at, &bytes);
+                want.push((field, at, value.clone(), bytes.len()));
+            }
+            let fields = read(file.finish(PAGE_SIZE)).unwrap();
+            assert_eq!(fields.len(), want.len());
+            for (got, (field, at, value, size)) in fields.iter().zip(&want) {
+                let sig = std::str::from_utf8(field.sig.as_bytes()).unwrap();
+                assert_eq!(&got.value, value, "{layout:?} {label} {sig}");
+                assert_eq!(got.value_offset, *at, "{sig}");
+                assert_eq!(got.signature, sig);
+                assert_eq!(got.offset, field.record);
+                assert_eq!(got.end, field.end);
+                assert_eq!(got.write_buffer, field.write_buffer);
+                if layout == Layout::Aligned {
+                    // Aligned, so read with one atomic load.
+                    assert_eq!(got.value_offset % size, 0, "{sig}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn strings_and_chars_decode_like_python() {
+    let mut file = FileBuilder::new();
+    file.unbuffered("s", "10s", b"bob\0e\0\0\0\0\0");
+    file.unbuffered("full", "4s", b"full");
+    file.unbuffered("cut", "4s", b"\xe2\x9d\xa4\xe2");
+    file.unbuffered("zero", "0s", b"");
+    file.unbuffered("c", "c", b"A");
+    file.unbuffered("c2", "2c", b"\xffB");
+    file.unbuffered("big", ">h", &(-2i16).to_be_bytes());
+    file.unbuffered("pair", "=2xhh", &[0, 0, 9, 0, 8, 0]);
+    file.unbuffered("bool", "?", &[7]);
+    let values: Vec<Value> = read(file.finish(300))
+        .unwrap()
+        .into_iter()
+        .map(|f| f.value)
+        .collect();
+    assert_eq!(
+        values,
+        [
+            Value::Str("bob".into()),
+            Value::Str("full".into()),
+            Value::Str("\u{2764}".into()),
+            Value::Str(String::new()),
+            Value::Str("A".into()),
+            Value::Str(String::new()),
+            Value::Int(-2),
+            Value::Int(if cfg!(target_endian = "little") {
+                9
+            } else {
+                9 << 8
+            }),
+            Value::Bool(true),
+        ]
+    );
+}
+
+#[test]
+fn labels_drop_undecodable_bytes() {
+    let mut file = FileBuilder::new();
+    file.raw(b"a\xffb\xe2\x9d", b"b", UNBUFFERED, &[1]);
+    assert_eq!(one(file.finish(16)).label, "ab");
+}
+
+#[test]
+fn end_of_fields() {
+    // A zero label length ends the fields, even with garbage after it.
+    let mut file = FileBuilder::new();
+    file.unbuffered("a", "b", &[1]);
+    file.bytes.extend([0, 0, 0xff, 0xff, 0xff]);
+    assert_eq!(read(file.bytes).unwrap().len(), 1);
+
+    // So does the end of the file, and a lone zero byte at the end.
+    let mut file = FileBuilder::new();
+    file.unbuffered("a", "b", &[1]);
+    assert_eq!(read(file.bytes.clone()).unwrap().len(), 1);
+    file.bytes.push(0);
+    assert_eq!(read(file.bytes.clone()).unwrap().len(), 1);
+
+    // A lone nonzero byte is half a label length.
+    let last = file.bytes.len() - 1;
+    file.bytes[last] = 3;
+    assert!(matches!(
+        read(file.bytes).unwrap_err(),
+        ReadError::Truncated {
+            part: FieldPart::LabelLength,
+            needed: 2,
+            available: 1,
+            ..
+        }
+    ));
+
+    // Just the version byte.
+    assert_eq!(read(vec![1]).unwrap(), vec![]);
+}
+
+#[test]
+fn bad_files_are_errors_that_name_offsets() {
+    assert!(matches!(
+        read(vec![]).unwrap_err(),
+        ReadError::Empty { path: None }
+    ));
+    let err = read(vec![2, 0, 0]).unwrap_err();
+    assert!(matches!(err, ReadError::BadVersion { found: 2, .. }));
+    assert_eq!(
+        err.to_string(),
+        "in-memory bytes: not an mmstats version 1 file: byte 0x02 at offset 0, expected 0x01"
+    );
+
+    // A label length of 65535 in a 4 KiB file.
+    let mut bytes = vec![1u8];
+    bytes.extend(u16::MAX.to_ne_bytes());
+    bytes.resize(4096, b'a');
+    let err = read(bytes).unwrap_err();
+    assert!(matches!(
+        err,
+        ReadError::Truncated {
+            field: 1,
+            part: FieldPart::Label,
+            offset: 3,
+            needed: 65535,
+            available: 4093,
+        }
+    ));
+    assert_eq!(
+        err.to_string(),
+        "field at offset 1: truncated label at offset 3: needs 65535 bytes, the file has 4093 left"
+    );
+
+    // An absurd signature length.
+    let mut bytes = vec![1u8, 1, 0, b'x'];
+    bytes.extend(u16::MAX.to_ne_bytes());
+    bytes.extend(b"Q");
+    let err = read(bytes).unwrap_err();
+    assert!(matches!(
+        err,
+        ReadError::Truncated {
+            part: FieldPart::Signature,
+            offset: 6,
+            needed: 65535,
+            available: 1,
+            ..
+        }
+    ));
+
+    // A signature far larger than the file: checked before allocating.
+    for sig in [
+        "999999999s",
+        "9223372036854775807s",
+        "=1152921504606846975Q",
+        "99999999d",
+    ] {
+        let mut file = FileBuilder::new();
+        file.unbuffered("huge", sig, b"abc");
+        let err = read(file.finish(4096)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ReadError::PastEnd {
+                    field: 1,
+                    offset: 12..,
+                    ..
+                }
+            ),
+            "{sig}: {err}"
+        );
+        assert!(err
+            .to_string()
+            .contains("runs past the end of the file (4096 bytes)"));
+    }
+    // Two buffers of half the address space overflow: still just too long.
+    let mut file = FileBuilder::new();
+    file.raw(b"huge", b"9223372036854775807s", 0, b"abc");
+    assert!(matches!(
+        read(file.bytes).unwrap_err(),
+        ReadError::PastEnd { buffers: 2, .. }
+    ));
+
+    // Signatures that cannot be parsed.
+    let cases: [(&[u8], SignatureError); 5] = [
+        (
+            b"999999999999999999999s",
+            SignatureError::CountOverflow { position: 0 },
+        ),
+        (
+            "\u{3b5}".as_bytes(),
+            SignatureError::UnknownCode {
+                position: 0,
+                byte: 0xce,
+            },
+        ),
+        (b"4x", SignatureError::NoValue),
+        (b"", SignatureError::NoValue),
+        (
+            b"Q\0",
+            SignatureError::UnknownCode {
+                position: 1,
+                byte: 0,
+            },
+        ),
+    ];
+    for (sig, want) in cases {
+        let mut file = FileBuilder::new();
+        file.raw(b"l", sig, UNBUFFERED, &[0; 16]);
+        let err = read(file.finish(64)).unwrap_err();
+        match &err {
+            ReadError::BadSignature {
+                field: 1,
+                offset: 6,
+                source,
+                ..
+            } => assert_eq!(*source, want),
+            other => panic!("{other}"),
+        }
+    }
+    let mut file = FileBuilder::new();
+    file.raw(b"l", b"Q\xff\"", UNBUFFERED, &[0; 16]);
+    assert_eq!(
+        read(file.bytes).unwrap_err().to_string(),
+        "field at offset 1: bad signature \"Q\\xff\\\"\" at offset 6: \
+         unknown format character '\\xff' at position 1"
+    );
+
+    // write_buffer must be 0, 1 or 255 (Python fails on others too).
+    let mut file = FileBuilder::new();
+    file.raw(b"l", b"Q", 2, &[0; 16]);
+    let err = read(file.finish(64)).unwrap_err();
+    assert!(matches!(
+        err,
+        ReadError::BadWriteBuffer {
+            field: 1,
+            offset: 7,
+            found: 2
+        }
+    ));
+    assert_eq!(err.offset(), Some(7));
+
+    // The storage of a buffered field is twice the signature's size.
+    let mut file = FileBuilder::new();
+    file.raw(b"l", b"Q", 0, &[0; 15]);
+    assert!(matches!(
+        read(file.bytes).unwrap_err(),
+        ReadError::PastEnd {
+            offset: 8,
+            buffers: 2,
+            buffer_len: 8,
+            len: 23,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn iteration_stops_after_the_first_error() {
+    let mut file = FileBuilder::new();
+    file.unbuffered("a", "b", &[1]);
+    file.raw(b"l", b"p", UNBUFFERED, &[0]);
+    file.unbuffered("c", "b", &[1]);
+    let stats = StatsFile::from_bytes(file.bytes).unwrap();
+    let mut fields = stats.fields();
+    assert!(fields.next().unwrap().is_ok());
+    assert!(fields.next().unwrap().is_err());
+    assert!(fields.next().is_none());
+    assert!(fields.next().is_none());
+}
+
+#[test]
+fn truncated_at_every_offset_never_panics() {
+    let mut file = FileBuilder::new();
+    file.unbuffered("label.one", "Q", &7u64.to_ne_bytes());
+    file.raw(b"label.two", b"d", 1, &[0x11; 16]);
+    file.laid_out("text", StatKind::Text, Some(9), Layout::Aligned);
+    file.laid_out("counter", StatKind::Counter, None, Layout::Aligned);
+    file.unbuffered("s", "5s", b"hello");
+    let full = read(file.bytes.clone()).unwrap();
+    for cut in 0..file.bytes.len() {
+        match read(file.bytes[..cut].to_vec()) {
+            Ok(fields) => {
+                assert!(fields.len() < full.len());
+                assert_eq!(fields, full[..fields.len()], "cut at {cut}");
+            }
+            Err(
+                ReadError::Empty { .. } | ReadError::Truncated { .. } | ReadError::PastEnd { .. },
+            ) => {}
+            Err(other) => panic!("cut at {cut}: {other}"),
+        }
+    }
+}
+
+#[test]
+fn random_corruption_never_panics() {
+    let mut file = FileBuilder::new();
+    file.unbuffered("label.one", "Q", &7u64.to_ne_bytes());
+    file.raw(b"label.two", b"=3x8x4s1x", 1, &[0x30; 32]);
+    file.laid_out("text", StatKind::Text, Some(9), Layout::Aligned);
+    file.unbuffered("s", "5s", b"hello");
+    let original = file.finish(256);
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let digits = b"0123456789xQsd=@ ";
+    for _ in 0..20_000 {
+        let mut bytes = original.clone();
+        for _ in 0..(next() % 4 + 1) {
+            let at = (next() % bytes.len() as u64) as usize;
+            bytes[at] = if next() % 2 == 0 {
+                next() as u8
+            } else {
+                digits[(next() % digits.len() as u64) as usize]
+            };
+        }
+        let len = (next() % (bytes.len() as u64 + 1)) as usize;
+        if let Ok(stats) = StatsFile::from_bytes(&bytes[..len]) {
+            for field in stats.fields().flatten() {
+                assert!(field.end <= len);
+                assert!(field.value_offset <= field.end);
+            }
+        }
+    }
+}
+
+#[test]
+fn open_reports_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.mmstats");
+    let err = StatsFile::open(&missing).unwrap_err();
+    assert!(matches!(
+        err,
+        ReadError::Io {
+            action: IoAction::Open,
+            ..
+        }
+    ));
+    assert!(err
+        .to_string()
+        .starts_with(&format!("{}: cannot open: ", missing.display())));
+    assert_eq!(err.path(), Some(missing.as_path()));
+
+    let empty = dir.path().join("empty.mmstats");
+    std::fs::write(&empty, b"").unwrap();
+    let err = StatsFile::open(&empty).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("{}: empty file, not an mmstats file", empty.display())
+    );
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, b"hello\n").unwrap();
+    let err = StatsFile::open(&text).unwrap_err();
+    assert!(matches!(err, ReadError::BadVersion { found: b'h', .. }));
+    assert!(err
+        .to_string()
+        .starts_with(&format!("{}: not an mmstats", text.display())));
+
+    let err = StatsFile::open(dir.path()).unwrap_err();
+    assert!(matches!(err, ReadError::NotAFile { .. }), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn open_does_not_block_on_a_fifo() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.mmstats");
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+    )
+    .unwrap();
+    let err = StatsFile::open(&fifo).unwrap_err();
+    assert!(matches!(err, ReadError::NotAFile { .. }), "{err}");
+}
+
+#[test]
+fn open_maps_and_follows_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.mmstats");
+    let mut file = FileBuilder::new();
+    let field = file.laid_out("n", StatKind::Counter, None, Layout::Aligned);
+    std::fs::write(&path, file.finish(PAGE_SIZE)).unwrap();
+    let stats = StatsFile::open(&path).unwrap();
+    assert_eq!(stats.path(), Some(path.as_path()));
+    assert_eq!(
+        (stats.version(), stats.len(), stats.is_empty()),
+        (1, PAGE_SIZE, false)
+    );
+    assert_eq!(stats.read_all().unwrap()[0].value, Value::UInt(0));
+
+    // Another writer of the same file: the mapping shows its changes.
+    use std::io::{Seek, SeekFrom, Write};
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    writer.seek(SeekFrom::Start(field.value as u64)).unwrap();
+    writer.write_all(&42u64.to_ne_bytes()).unwrap();
+    assert_eq!(stats.read_all().unwrap()[0].value, Value::UInt(42));
+}
+
+#[test]
+fn stats_file_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<StatsFile>();
+}

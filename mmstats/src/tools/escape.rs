@@ -1,0 +1,59 @@
+//! Making file content safe to print on a terminal.
+#![forbid(unsafe_code)]
+
+use std::borrow::Cow;
+use std::fmt::Write;
+
+/// Escapes control characters so that a stats file cannot send escape
+/// sequences to the terminal: C0 controls and DEL become `\xNN`, C1
+/// controls `\u{NN}`. Everything else, backslashes included, is kept.
+///
+/// ```
+/// use mmstats::tools::escape::escape_controls;
+///
+/// assert_eq!(escape_controls("plain ε"), "plain ε");
+/// assert_eq!(escape_controls("red\x1b[31m\n"), "red\\x1b[31m\\x0a");
+/// assert_eq!(escape_controls("\u{9b}2J"), "\\u{9b}2J");
+/// ```
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !is_control(c) {
+            out.push(c);
+        } else if c.is_ascii() {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "\\x{:02x}", u32::from(c));
+        } else {
+            out.extend(c.escape_unicode());
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// C0 (U+0000 to U+001F), DEL (U+007F) and C1 (U+0080 to U+009F).
+fn is_control(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_every_control_and_nothing_else() {
+        for c in (0u32..0x110000).filter_map(char::from_u32) {
+            let text = c.to_string();
+            let escaped = escape_controls(&text);
+            let control = c <= '\u{1f}' || ('\u{7f}'..='\u{9f}').contains(&c);
+            assert_eq!(escaped != text, control, "{c:?}");
+            if control {
+                assert!(escaped.chars().all(|e| e.is_ascii_graphic()), "{escaped}");
+            }
+        }
+        assert_eq!(escape_controls("\0\x7f\u{80}\\"), "\\x00\\x7f\\u{80}\\");
+        assert!(matches!(escape_controls("ok"), Cow::Borrowed(_)));
+    }
+}

@@ -1,0 +1,370 @@
+//! `slurpstats`: print every field of stats files.
+//!
+//! The text output is the original Python tool's, byte for byte: for each
+//! file `==> FILE`, then one line per field (two spaces, the label padded
+//! to the longest label of the file, a space, the value as Python's `str()`
+//! printed it), then a blank line. Control characters in labels and strings
+//! are escaped. A file that cannot be read gets one line on stderr and the
+//! others are still printed; the exit status is then 1. A closed output pipe
+//! ends the tool quietly.
+#![forbid(unsafe_code)]
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+
+use super::escape::escape_controls;
+use super::files::input_files;
+use super::json::file_json;
+use crate::reader::{Field, StatsFile};
+
+const AFTER_HELP: &str = "\
+Without FILE arguments, reads $MMSTATS_GLOB, or else *.mmstats in
+$MMSTATS_PATH, or else *.mmstats in the temporary directory.
+
+Examples:
+  slurpstats                             every stats file in the default place
+  slurpstats /tmp/worker-*.mmstats       some files
+  slurpstats /var/run/myapp              every *.mmstats file in a directory
+  slurpstats -p sys. worker.mmstats      only the sys.* fields
+  slurpstats -g '*.timer' worker.mmstats labels matching a glob pattern
+  slurpstats --json | jq .fields         one JSON object per file and line
+
+Exit status: 0 if every file was read, 1 if any could not be, 2 for bad usage.";
+
+/// The command line of `slurpstats`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "slurpstats",
+    version,
+    about = "Print every field of mmstats files",
+    after_help = AFTER_HELP
+)]
+pub struct Args {
+    /// Stats files to read; a directory means the *.mmstats files in it
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Print one JSON object per file and line instead of text
+    #[arg(long)]
+    pub json: bool,
+
+    /// Only print fields whose label starts with PREFIX
+    #[arg(short, long, value_name = "PREFIX")]
+    pub prefix: Option<String>,
+
+    /// Only print fields whose label matches the glob PATTERN (like 'sys.*')
+    #[arg(short = 'g', long, value_name = "PATTERN", value_parser = parse_pattern)]
+    pub label_glob: Option<glob::Pattern>,
+}
+
+fn parse_pattern(text: &str) -> Result<glob::Pattern, glob::PatternError> {
+    glob::Pattern::new(text)
+}
+
+impl Args {
+    /// Whether a field with this label is printed.
+    fn selects(&self, label: &str) -> bool {
+        self.prefix
+            .as_deref()
+            .map_or(true, |p| label.starts_with(p))
+            && self.label_glob.as_ref().map_or(true, |g| g.matches(label))
+    }
+}
+
+/// Parses the command line `args` (program name first) and runs the tool;
+/// returns the exit status.
+///
+/// ```
+/// let mut out = Vec::new();
+/// let mut err = Vec::new();
+/// let status = mmstats::tools::slurpstats::main(["slurpstats", "/nonexistent.mmstats"], &mut out, &mut err);
+/// assert_eq!(status, 1);
+/// assert!(out.is_empty());
+/// assert!(String::from_utf8(err).unwrap().starts_with("slurpstats: /nonexistent.mmstats: cannot open: "));
+/// ```
+pub fn main<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    match Args::try_parse_from(args) {
+        Ok(args) => run(&args, out, err),
+        Err(e) => {
+            let (stream, status): (&mut dyn Write, u8) =
+                if e.use_stderr() { (err, 2) } else { (out, 0) };
+            // Nothing sensible is left to do if even this cannot be written.
+            let _ = write!(stream, "{e}").and_then(|()| stream.flush());
+            status
+        }
+    }
+}
+
+/// Runs the tool with parsed arguments, reading the environment for the
+/// default glob; returns the exit status.
+pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let mut failed = false;
+    let files = input_files(&args.files, crate::default_glob);
+    for file in files {
+        let printed = match file {
+            Ok(path) => match read(&path) {
+                Ok((stats, fields)) => print_file(args, &path, &stats, &fields, out),
+                Err(reason) => {
+                    failed = true;
+                    report(err, &reason);
+                    Ok(())
+                }
+            },
+            Err(reason) => {
+                failed = true;
+                report(err, &reason.to_string());
+                Ok(())
+            }
+        };
+        if let Err(e) = printed.and_then(|()| out.flush()) {
+            return output_failed(e, failed, err);
+        }
+    }
+    if let Err(e) = out.flush() {
+        return output_failed(e, failed, err);
+    }
+    u8::from(failed)
+}
+
+/// Reads all fields of `path`, or says why not (naming the file).
+fn read(path: &Path) -> Result<(StatsFile, Vec<Field>), String> {
+    let stats = StatsFile::open(path).map_err(|e| e.to_string())?;
+    match stats.read_all() {
+        Ok(fields) => Ok((stats, fields)),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+fn report(err: &mut dyn Write, reason: &str) {
+    // If stderr is gone there is nowhere left to report to.
+    let _ = writeln!(err, "slurpstats: {}", escape_controls(reason));
+}
+
+/// The status after stdout failed: a closed pipe is a normal way for a
+/// reader (`| head`) to stop; anything else is an error.
+fn output_failed(e: io::Error, failed: bool, err: &mut dyn Write) -> u8 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return u8::from(failed);
+    }
+    report(err, &format!("cannot write output: {e}"));
+    1
+}
+
+fn print_file(
+    args: &Args,
+    path: &Path,
+    stats: &StatsFile,
+    fields: &[Field],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let name = path.to_string_lossy();
+    let selected: Vec<&Field> = fields.iter().filter(|f| args.selects(&f.label)).collect();
+    if args.json {
+        let selected: Vec<Field> = selected.into_iter().cloned().collect();
+        return writeln!(
+            out,
+            "{}",
+            file_json(&name, stats.version(), stats.len(), &selected)
+        );
+    }
+    writeln!(out, "==> {}", escape_controls(&name))?;
+    let rows: Vec<(String, String)> = selected
+        .iter()
+        .map(|f| {
+            let label = escape_controls(&f.label).into_owned();
+            let value = f.value.to_string();
+            (label, escape_controls(&value).into_owned())
+        })
+        .collect();
+    let width = rows
+        .iter()
+        .map(|(label, _)| label.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (label, value) in rows {
+        // `{:<width$}` pads to a number of chars, as Python's `%-Ns`.
+        writeln!(out, "  {label:<width$} {value}")?;
+    }
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reader::testing::FileBuilder;
+
+    fn run_in(args: &[&str]) -> (u8, String, String) {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let status = main(
+            std::iter::once("slurpstats").chain(args.iter().copied()),
+            &mut out,
+            &mut err,
+        );
+        (
+            status,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        )
+    }
+
+    fn sample(dir: &Path) -> PathBuf {
+        let mut file = FileBuilder::new();
+        file.unbuffered("sys.pid", "I", &7u32.to_ne_bytes());
+        file.unbuffered("évents", "Q", &12u64.to_ne_bytes());
+        file.unbuffered("evil\x1b[2J", "6s", b"a\x1b]0;\x07");
+        file.unbuffered("ratio", "d", &0.5f64.to_ne_bytes());
+        let path = dir.join("s.mmstats");
+        std::fs::write(&path, file.finish(4096)).unwrap();
+        path
+    }
+
+    #[test]
+    fn text_output_pads_by_characters_and_escapes_controls() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = sample(dir.path());
+        let p = path.to_str().unwrap();
+        let (status, out, err) = run_in(&[p]);
+        assert_eq!((status, err.as_str()), (0, ""));
+        assert_eq!(
+            out,
+            format!(
+                "==> {p}\n  sys.pid     7\n  évents      12\n  evil\\x1b[2J a\\x1b]0;\\x07\n  ratio       0.5\n\n"
+            )
+        );
+    }
+
+    #[test]
+    fn filters_select_labels() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = sample(dir.path());
+        let p = path.to_str().unwrap();
+        let (_, out, _) = run_in(&["-p", "sys.", p]);
+        assert_eq!(out, format!("==> {p}\n  sys.pid 7\n\n"));
+        let (_, out, _) = run_in(&["--label-glob", "*t*", p]);
+        assert_eq!(out, format!("==> {p}\n  évents 12\n  ratio  0.5\n\n"));
+        let (_, out, _) = run_in(&["-g", "*t*", "--prefix", "r", p]);
+        assert_eq!(out, format!("==> {p}\n  ratio 0.5\n\n"));
+        let (_, out, _) = run_in(&["-p", "nothing", p]);
+        assert_eq!(out, format!("==> {p}\n\n"));
+    }
+
+    #[test]
+    fn json_output_is_one_line_per_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = sample(dir.path());
+        let p = path.to_str().unwrap();
+        let (status, out, _) = run_in(&["--json", "-p", "r", p, p]);
+        assert_eq!(status, 0);
+        assert_eq!(
+            out,
+            format!(
+                "{{\"file\":{},\"version\":1,\"size\":4096,\"fields\":[{{\"label\":\"ratio\",\"type\":\"d\",\"write_buffer\":255,\"offset\":60,\"value\":0.5}}]}}\n",
+                serde_json::Value::from(p)
+            )
+        );
+    }
+
+    #[test]
+    fn failures_are_one_line_each_and_set_the_status() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = sample(dir.path());
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, "hello\n").unwrap();
+        let missing = dir.path().join("missing.mmstats");
+        let args = [
+            missing.to_str().unwrap(),
+            good.to_str().unwrap(),
+            text.to_str().unwrap(),
+        ];
+        let (status, out, err) = run_in(&args);
+        assert_eq!(status, 1);
+        assert!(out.starts_with(&format!("==> {}\n", args[1])));
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{err}");
+        assert!(lines[0].starts_with(&format!("slurpstats: {}: cannot open: ", args[0])));
+        assert_eq!(
+            lines[1],
+            format!("slurpstats: {}: not an mmstats version 1 file: byte 0x68 at offset 0, expected 0x01", args[2])
+        );
+    }
+
+    #[test]
+    fn a_broken_field_names_the_file_and_offset() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = FileBuilder::new();
+        file.unbuffered("a", "b", &[1]);
+        file.unbuffered("b", "9999s", b"");
+        let path = dir.path().join("bad.mmstats");
+        std::fs::write(&path, file.finish(100)).unwrap();
+        let (status, out, err) = run_in(&[path.to_str().unwrap()]);
+        assert_eq!((status, out.as_str()), (1, ""));
+        assert_eq!(
+            err,
+            format!(
+                "slurpstats: {}: field at offset 9: value storage at offset 20 (1 x 9999 bytes) \
+                 runs past the end of the file (100 bytes)\n",
+                path.display()
+            )
+        );
+    }
+
+    /// A writer whose reader went away.
+    struct ClosedPipe;
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    /// A full disk.
+    struct Full;
+    impl Write for Full {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::from_raw_os_error(28))
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn closed_pipe_is_quiet_other_write_errors_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = sample(dir.path());
+        let p = p.to_str().unwrap();
+        let mut err = Vec::new();
+        assert_eq!(main(["slurpstats", p, p], &mut ClosedPipe, &mut err), 0);
+        assert!(err.is_empty());
+        assert_eq!(main(["slurpstats", p], &mut Full, &mut err), 1);
+        assert!(String::from_utf8(err)
+            .unwrap()
+            .starts_with("slurpstats: cannot write output: "));
+    }
+
+    #[test]
+    fn usage_errors_and_help() {
+        let (status, out, err) = run_in(&["--bogus"]);
+        assert_eq!((status, out.as_str()), (2, ""));
+        assert!(err.contains("--bogus"), "{err}");
+        let (status, out, _) = run_in(&["--help"]);
+        assert_eq!(status, 0);
+        assert!(
+            out.contains("Examples:") && out.contains("--label-glob <PATTERN>"),
+            "{out}"
+        );
+        let (status, _, err) = run_in(&["-g", "[", "x"]);
+        assert_eq!(status, 2);
+        assert!(err.contains("PATTERN"), "{err}");
+    }
+}
