@@ -44,6 +44,26 @@ enum Bytes {
     Owned(Box<[AtomicU64]>),
 }
 
+/// A bounds- and alignment-checked atomic load of one unsigned width.
+macro_rules! load {
+    ($(#[$doc:meta])* $name:ident, $t:ty, $atomic:ty) => {
+        $(#[$doc])*
+        pub(crate) fn $name(&self, offset: usize, order: Ordering) -> Option<$t> {
+            const SIZE: usize = size_of::<$t>();
+            let ptr = self.at(offset, SIZE, SIZE)?;
+            // SAFETY: `at` checked that offset + SIZE <= len and that the
+            // address is SIZE-aligned (the atomic's alignment); the bytes
+            // stay mapped (or allocated) while `self` is borrowed and are
+            // only loaded from, with a Relaxed atomic load no wider than a
+            // pointer (this module requires 64-bit atomics), which is sound
+            // on read-only memory.
+            let value = unsafe { <$atomic>::from_ptr(ptr.cast_mut().cast()) }.load(Ordering::Relaxed);
+            acquire_if(order);
+            Some(value)
+        }
+    };
+}
+
 impl View {
     /// Maps `len` bytes of `file` read-only. `len` must be the file's
     /// current length and not zero.
@@ -124,58 +144,25 @@ impl View {
         Some(())
     }
 
-    /// Loads the byte at `offset`.
-    pub(crate) fn load_u8(&self, offset: usize, order: Ordering) -> Option<u8> {
-        let ptr = self.at(offset, 1, 1)?;
-        // SAFETY: `at` checked that the byte is inside the `len` readable
-        // bytes that `base()` points to, which stay mapped (or allocated)
-        // while `self` is borrowed; u8 needs no alignment. The memory is
-        // only loaded from, with a Relaxed atomic load no wider than a
-        // pointer, which is sound on read-only memory.
-        let value = unsafe { AtomicU8::from_ptr(ptr.cast_mut()) }.load(Ordering::Relaxed);
-        acquire_if(order);
-        Some(value)
-    }
-
-    /// Loads the native-endian `u16` at `offset`, which must be 2-aligned in
-    /// memory.
-    pub(crate) fn load_u16(&self, offset: usize, order: Ordering) -> Option<u16> {
-        let ptr = self.at(offset, 2, 2)?;
-        // SAFETY: `at` checked that offset + 2 <= len and that the address
-        // is 2-aligned; the bytes stay valid while `self` is borrowed and are
-        // only loaded from, with a Relaxed atomic load no wider than a
-        // pointer, which is sound on read-only memory.
-        let value = unsafe { AtomicU16::from_ptr(ptr.cast_mut().cast()) }.load(Ordering::Relaxed);
-        acquire_if(order);
-        Some(value)
-    }
-
-    /// Loads the native-endian `u32` at `offset`, which must be 4-aligned in
-    /// memory.
-    pub(crate) fn load_u32(&self, offset: usize, order: Ordering) -> Option<u32> {
-        let ptr = self.at(offset, 4, 4)?;
-        // SAFETY: `at` checked that offset + 4 <= len and that the address
-        // is 4-aligned; the bytes stay valid while `self` is borrowed and are
-        // only loaded from, with a Relaxed atomic load no wider than a
-        // pointer, which is sound on read-only memory.
-        let value = unsafe { AtomicU32::from_ptr(ptr.cast_mut().cast()) }.load(Ordering::Relaxed);
-        acquire_if(order);
-        Some(value)
-    }
-
-    /// Loads the native-endian `u64` at `offset`, which must be 8-aligned in
-    /// memory.
-    pub(crate) fn load_u64(&self, offset: usize, order: Ordering) -> Option<u64> {
-        let ptr = self.at(offset, 8, 8)?;
-        // SAFETY: `at` checked that offset + 8 <= len and that the address
-        // is 8-aligned; the bytes stay valid while `self` is borrowed and are
-        // only loaded from, with a Relaxed atomic load no wider than a
-        // pointer (this module requires 64-bit atomics), which is sound on
-        // read-only memory.
-        let value = unsafe { AtomicU64::from_ptr(ptr.cast_mut().cast()) }.load(Ordering::Relaxed);
-        acquire_if(order);
-        Some(value)
-    }
+    load!(
+        /// Loads the byte at `offset`.
+        load_u8, u8, AtomicU8
+    );
+    load!(
+        /// Loads the native-endian `u16` at `offset`, which must be 2-aligned
+        /// in memory.
+        load_u16, u16, AtomicU16
+    );
+    load!(
+        /// Loads the native-endian `u32` at `offset`, which must be 4-aligned
+        /// in memory.
+        load_u32, u32, AtomicU32
+    );
+    load!(
+        /// Loads the native-endian `u64` at `offset`, which must be 8-aligned
+        /// in memory.
+        load_u64, u64, AtomicU64
+    );
 }
 
 /// Gives a Relaxed load the ordering asked for: loads cannot be Release, so
