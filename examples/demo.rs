@@ -110,8 +110,16 @@ fn read_live(path: &Path) -> Result<(), String> {
         let mut line = Vec::new();
         for field in file.fields() {
             let field = field.map_err(|err| err.to_string())?;
-            if let Some(short) = field.label.strip_prefix("demo.") {
-                line.push(format!("{short}={}", field.value));
+            let Some(short) = field.label.strip_prefix("demo.") else {
+                continue;
+            };
+            match (short, field.value.as_f64()) {
+                // The prefix applies to the sys fields too; they don't change.
+                (s, _) if s.starts_with("sys.") || s.starts_with("org.") => {}
+                ("request_time", Some(seconds)) => {
+                    line.push(format!("request_time={:.1}µs", seconds * 1e6))
+                }
+                _ => line.push(format!("{short}={}", field.value)),
             }
         }
         println!("reader (pid {me}) sees: {}", line.join("  "));
