@@ -49,9 +49,34 @@ pub fn default_glob() -> String {
         .ok()
         .filter(|glob| !glob.is_empty())
         .unwrap_or_else(|| {
-            default_path()
-                .join("*.mmstats")
-                .to_string_lossy()
-                .into_owned()
+            let dir = escape_glob(&default_path().to_string_lossy());
+            format!("{}/*.mmstats", dir.trim_end_matches('/'))
         })
+}
+
+/// `text` with the glob metacharacters `* ? [ ]` made literal.
+fn escape_glob(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '*' | '?' | '[' | ']' => {
+                out.push('[');
+                out.push(c);
+                out.push(']');
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_glob;
+
+    #[test]
+    fn glob_metacharacters_in_directories_are_literal() {
+        assert_eq!(escape_glob("/tmp/stats[1]/a*b?"), "/tmp/stats[[]1[]]/a[*]b[?]");
+        assert_eq!(escape_glob("/plain/dir"), "/plain/dir");
+    }
 }
