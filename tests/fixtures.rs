@@ -2,22 +2,14 @@
 //! (`../shared/fixtures/python-mmstats-0.8`): every field must match what
 //! the Python reader returned, as recorded in each `.expected.json`.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::{check_records_against_expected, expected_json, fixtures_dir, FIXTURE_NAMES};
 use mmstats::reader::{Field, ReadError, StatsFile, Value};
 use serde_json::Value as Json;
 
-fn fixtures_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/python-mmstats-0.8");
-    assert!(
-        dir.is_dir(),
-        "the Python fixtures are missing: expected them in {}",
-        dir.display()
-    );
-    dir
-}
-
-/// Every fixture's name (`NAME` of `NAME.mmstats`), sorted.
+/// Every fixture's name (`NAME` of `NAME.mmstats`), sorted: the ones in the
+/// directory, which must include [`FIXTURE_NAMES`].
 fn fixture_names() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
         .unwrap()
@@ -25,7 +17,7 @@ fn fixture_names() -> Vec<String> {
         .filter_map(|name| name.strip_suffix(".mmstats").map(str::to_owned))
         .collect();
     names.sort();
-    for known in ["all_types", "blog_script", "edge_cases", "empty"] {
+    for known in FIXTURE_NAMES {
         assert!(
             names.iter().any(|n| n == known),
             "fixture {known} is missing"
@@ -34,15 +26,9 @@ fn fixture_names() -> Vec<String> {
     names
 }
 
-fn expected(name: &str) -> Json {
-    let path = fixtures_dir().join(format!("{name}.expected.json"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
-
 /// Whether `value` is the JSON value the Python reader recorded: integers
 /// exactly, floats bit for bit.
-fn same_value(value: &Value, json: &Json) -> bool {
+fn same_as_python(value: &Value, json: &Json) -> bool {
     match (value, json) {
         (Value::Int(v), Json::Number(n)) => n.as_i64() == Some(*v),
         (Value::UInt(v), Json::Number(n)) => n.as_u64() == Some(*v),
@@ -54,39 +40,25 @@ fn same_value(value: &Value, json: &Json) -> bool {
 }
 
 fn check_against_expected(name: &str, file: &StatsFile, fields: &[Field]) {
-    let want = expected(name);
+    let want = expected_json(name);
     assert_eq!(
         Some(u64::from(file.version())),
         want["version"].as_u64(),
         "{name}"
     );
     assert_eq!(Some(file.len() as u64), want["size"].as_u64(), "{name}");
+    check_records_against_expected(name, fields, &want);
     let want_fields = want["fields"].as_array().unwrap();
-    assert_eq!(fields.len(), want_fields.len(), "{name}: number of fields");
     for (got, want) in fields.iter().zip(want_fields) {
         let at = format!("{name}: field at {}", got.offset);
-        assert_eq!(Some(got.label.as_str()), want["label"].as_str(), "{at}");
-        assert_eq!(Some(got.signature.as_str()), want["type"].as_str(), "{at}");
-        assert_eq!(
-            Some(u64::from(got.write_buffer)),
-            want["write_buffer"].as_u64(),
-            "{at}"
-        );
-        assert_eq!(Some(got.offset as u64), want["offset"].as_u64(), "{at}");
         assert!(
-            same_value(&got.value, &want["value"]),
+            same_as_python(&got.value, &want["value"]),
             "{at}: read {:?}, Python read {}",
             got.value,
             want["value"]
         );
         // Python's fields carry no seqlock.
         assert_eq!(got.seq_offset, None, "{at}");
-    }
-    for pair in fields.windows(2) {
-        assert_eq!(
-            pair[0].end, pair[1].offset,
-            "{name}: fields are back to back"
-        );
     }
 }
 

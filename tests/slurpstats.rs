@@ -1,23 +1,14 @@
 //! The `slurpstats` binary, run as a command, against the output of the
 //! original Python tool on the Python fixtures.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use common::{expected_json, fixtures_dir, FIXTURE_NAMES};
 use serde_json::Value as Json;
-
-fn fixtures_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/python-mmstats-0.8");
-    assert!(
-        dir.is_dir(),
-        "the Python fixtures are missing: expected them in {}",
-        dir.display()
-    );
-    dir
-}
-
-const FIXTURES: [&str; 4] = ["all_types", "blog_script", "edge_cases", "empty"];
 
 /// `slurpstats ARGS` in the fixtures directory, with no default-glob
 /// variables set.
@@ -48,7 +39,7 @@ fn expected_text(name: &str) -> String {
 
 #[test]
 fn output_is_byte_identical_to_the_python_tool() {
-    for name in FIXTURES {
+    for name in FIXTURE_NAMES {
         let out = slurpstats(&[&format!("{name}.mmstats")]);
         assert_eq!(text(&out.stderr), "", "{name}");
         assert!(out.status.success(), "{name}");
@@ -95,19 +86,19 @@ fn same_json(a: &Json, b: &Json) -> bool {
 
 #[test]
 fn json_matches_the_expected_files() {
-    let args: Vec<String> = FIXTURES.iter().map(|n| format!("{n}.mmstats")).collect();
+    let args: Vec<String> = FIXTURE_NAMES
+        .iter()
+        .map(|n| format!("{n}.mmstats"))
+        .collect();
     let mut argv: Vec<&str> = vec!["--json"];
     argv.extend(args.iter().map(String::as_str));
     let out = slurpstats(&argv);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let lines: Vec<&str> = text(&out.stdout).lines().collect();
-    assert_eq!(lines.len(), FIXTURES.len());
-    for (line, name) in lines.iter().zip(FIXTURES) {
+    assert_eq!(lines.len(), FIXTURE_NAMES.len());
+    for (line, name) in lines.iter().zip(FIXTURE_NAMES) {
         let got: Json = serde_json::from_str(line).unwrap();
-        let want: Json = serde_json::from_str(
-            &std::fs::read_to_string(fixtures_dir().join(format!("{name}.expected.json"))).unwrap(),
-        )
-        .unwrap();
+        let want = expected_json(name);
         assert_eq!(got["file"], format!("{name}.mmstats"));
         assert!(same_json(&got["version"], &want["version"]), "{name}");
         assert!(same_json(&got["size"], &want["size"]), "{name}");

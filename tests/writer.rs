@@ -1,79 +1,15 @@
 //! Models written through the derive and read back through the reader:
 //! every field type, both layouts, prefixes, sys fields, options, errors.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::Path;
 
-use mmstats::reader::{Field, StatsFile, Value};
-use mmstats::{
-    Average, Counter, Error, Gauge, Layout, MmStats, MovingAverage, PerThread, Static, StaticText,
-    Text, Timer,
-};
-
-#[derive(MmStats)]
-#[mmstats(label_prefix = "t.")]
-struct Every {
-    count: Counter,
-    avg: Average,
-    #[mmstats(window = 3)]
-    moving: MovingAverage,
-    #[mmstats(window = 2)]
-    timer: Timer,
-    u64g: Gauge<u64>,
-    u32g: Gauge<u32>,
-    i32g: Gauge<i32>,
-    i16g: Gauge<i16>,
-    u16g: Gauge<u16>,
-    f32g: Gauge<f32>,
-    f64g: Gauge<f64>,
-    i8g: Gauge<i8>,
-    #[mmstats(initial = true)]
-    flag: Gauge<bool>,
-    #[mmstats(label = "name", size = 10)]
-    text: Text,
-    #[mmstats(value = 4_000_000_000u32)]
-    s_u32: Static<u32>,
-    #[mmstats(value = -5)]
-    s_i64: Static<i64>,
-    #[mmstats(value = u64::MAX)]
-    s_u64: Static<u64>,
-    #[mmstats(value = 0.1)]
-    s_f32: Static<f32>,
-    #[mmstats(value = std::f64::consts::PI)]
-    s_f64: Static<f64>,
-    #[mmstats(value = "static ☃", size = 16)]
-    s_text: StaticText,
-}
-
-fn fill(stats: &Every) {
-    stats.count.incr();
-    stats.count.add(41);
-    stats.avg.add(1.0);
-    stats.avg.add(2.5);
-    for x in [1.0, 2.0, 3.0, 10.0] {
-        stats.moving.add(x);
-    }
-    stats.timer.record_secs(0.5);
-    stats.timer.record_secs(0.25);
-    stats.u64g.set(u64::MAX);
-    stats.u32g.set(3_000_000_000);
-    stats.i32g.set(i32::MIN);
-    stats.i16g.set(-32768);
-    stats.u16g.set(8080);
-    stats.f32g.set(0.1);
-    stats.f64g.set(-1.0 / 3.0);
-    stats.i8g.set(-128);
-    stats.text.set("alice");
-    stats.text.set("bob");
-}
-
-fn read(path: &Path) -> Vec<Field> {
-    StatsFile::open(path)
-        .and_then(|file| file.read_all())
-        .unwrap_or_else(|err| panic!("reading {}: {err}", path.display()))
-}
+use common::{check_every_fields, every_values, read_fields, write_every, Every, SYS_LABELS};
+use mmstats::reader::{Field, Value};
+use mmstats::{Counter, Error, Layout, MmStats, PerThread, Timer};
 
 fn values(fields: &[Field]) -> BTreeMap<String, Value> {
     fields
@@ -82,67 +18,31 @@ fn values(fields: &[Field]) -> BTreeMap<String, Value> {
         .collect()
 }
 
-fn check_every_value(fields: &[Field]) {
-    let v = values(fields);
-    let expect = [
-        ("t.count", Value::UInt(42)),
-        ("t.avg", Value::Float(1.75)),
-        ("t.moving", Value::Float(5.0)),
-        ("t.timer", Value::Float(0.375)),
-        ("t.u64g", Value::UInt(u64::MAX)),
-        ("t.u32g", Value::UInt(3_000_000_000)),
-        ("t.i32g", Value::Int(i64::from(i32::MIN))),
-        ("t.i16g", Value::Int(-32768)),
-        ("t.u16g", Value::UInt(8080)),
-        ("t.f32g", Value::Float(f64::from(0.1f32))),
-        ("t.f64g", Value::Float(-1.0 / 3.0)),
-        ("t.i8g", Value::Int(-128)),
-        ("t.flag", Value::Bool(true)),
-        ("t.name", Value::Str("bob".into())),
-        ("t.s_u32", Value::UInt(4_000_000_000)),
-        ("t.s_i64", Value::Int(-5)),
-        ("t.s_u64", Value::UInt(u64::MAX)),
-        ("t.s_f32", Value::Float(f64::from(0.1f32))),
-        ("t.s_f64", Value::Float(std::f64::consts::PI)),
-        ("t.s_text", Value::Str("static ☃".into())),
-    ];
-    for (label, want) in expect {
-        assert_eq!(v.get(label), Some(&want), "{label}");
-    }
-}
-
 #[test]
 fn every_field_type_round_trips_in_the_default_layout() {
     let dir = tempfile::tempdir().unwrap();
     let stats = Every::options().path(dir.path()).create().unwrap();
-    fill(&stats);
+    assert_eq!(stats.label_prefix(), "t.", "the declared prefix");
+    write_every(&stats);
     assert_eq!(stats.count.get(), 42);
-    assert_eq!(stats.text.get(), "bob");
-    assert_eq!(stats.s_text.get(), "static ☃");
-    assert!(stats.flag.get(), "initial = true");
-    assert_eq!(stats.s_u32.get(), 4_000_000_000);
-    assert_eq!(stats.s_i64.get(), -5);
+    assert_eq!(stats.name.get(), "bob");
+    assert_eq!(stats.s_text.get(), "static ☃ ünïcödé");
+    assert!(stats.flag_on.get(), "initial = true");
+    assert_eq!(stats.s_u32.get(), u32::MAX);
+    assert_eq!(stats.s_i64.get(), i64::MIN);
+    assert_eq!(stats.s_i32.get(), -5);
     assert_eq!(stats.s_u64.get(), u64::MAX);
     assert_eq!(stats.s_f32.get(), 0.1);
-    assert_eq!(stats.s_f64.get(), std::f64::consts::PI);
-    let fields = read(stats.path());
-    check_every_value(&fields);
+    assert_eq!(stats.s_f64.get(), std::f64::consts::E);
+    let fields = read_fields(stats.path());
+    check_every_fields(&fields, "t.", "default layout");
 
     // Declaration order, then the six sys fields.
+    let own = every_values().len();
     let labels: Vec<&str> = fields.iter().map(|f| f.label.as_str()).collect();
     assert_eq!(labels[0], "t.count");
-    assert_eq!(labels[19], "t.s_text");
-    assert_eq!(
-        &labels[20..],
-        [
-            "t.sys.pid",
-            "t.sys.tid",
-            "t.sys.uid",
-            "t.sys.gid",
-            "t.org.rust.version",
-            "t.sys.created"
-        ]
-    );
+    assert_eq!(labels[own - 1], "t.s_text");
+    assert_eq!(labels[own..], SYS_LABELS.map(|l| format!("t.{l}")));
     // Aligned signatures; every number on a boundary of its size.
     let sig = |label: &str| {
         let f = fields.iter().find(|f| f.label == label).unwrap();
@@ -150,12 +50,14 @@ fn every_field_type_round_trips_in_the_default_layout() {
     };
     assert!(sig("t.count").0.starts_with('=') && sig("t.count").0.ends_with("xQ"));
     assert!(sig("t.u64g").0.ends_with("x1Q"));
-    assert_eq!(sig("t.flag"), ("?".to_owned(), 255));
+    assert_eq!(sig("t.flag_on"), ("?".to_owned(), 255));
     assert_eq!(sig("t.i8g"), ("b".to_owned(), 255));
+    assert_eq!(sig("t.u8g"), ("B".to_owned(), 255));
     let (text_sig, text_wb) = sig("t.name");
     assert!(text_sig.contains("x8x10s"), "{text_sig}");
     assert!(text_wb <= 1);
     assert_eq!(sig("t.s_u32"), ("I".to_owned(), 255));
+    assert_eq!(sig("t.s_i32"), ("i".to_owned(), 255));
 }
 
 #[test]
@@ -167,24 +69,28 @@ fn every_field_type_round_trips_in_the_python_exact_layout() {
         .create()
         .unwrap();
     assert_eq!(stats.layout(), Layout::PythonExact);
-    fill(&stats);
-    let fields = read(stats.path());
-    check_every_value(&fields);
+    write_every(&stats);
+    let fields = read_fields(stats.path());
+    check_every_fields(&fields, "t.", "python-exact layout");
     let sigs: BTreeMap<&str, (&str, u8)> = fields
         .iter()
         .map(|f| (f.label.as_str(), (f.signature.as_str(), f.write_buffer)))
         .collect();
-    // Python 0.8's signatures and buffering exactly.
+    // Python 0.8's signatures and buffering exactly: a double-buffered
+    // field's write buffer is 0 after an even number of writes.
     assert_eq!(sigs["t.count"], ("Q", 0)); // 2 writes: incr, add
-    assert_eq!(sigs["t.avg"], ("d", 0));
-    assert_eq!(sigs["t.moving"], ("d", 0));
-    assert_eq!(sigs["t.timer"], ("d", 0));
-    assert_eq!(sigs["t.u64g"], ("Q", 1));
-    assert_eq!(sigs["t.i16g"], ("h", 1));
+    assert_eq!(sigs["t.avg"], ("d", 0)); // 2 samples
+    assert_eq!(sigs["t.moving"], ("d", 0)); // 4 samples
+    assert_eq!(sigs["t.db.timer"], ("d", 1)); // 3 samples
+    assert_eq!(sigs["t.u64g"], ("Q", 1)); // 1 set
+    assert_eq!(sigs["t.température.°C"], ("h", 1));
+    assert_eq!(sigs["t.i64g"], ("q", 1));
     assert_eq!(sigs["t.i8g"], ("b", 255));
-    assert_eq!(sigs["t.flag"], ("?", 255));
+    assert_eq!(sigs["t.u8g"], ("B", 255));
+    assert_eq!(sigs["t.flag_on"], ("?", 255));
     assert_eq!(sigs["t.name"], ("10s", 255));
-    assert_eq!(sigs["t.s_text"], ("16s", 255));
+    assert_eq!(sigs["t.x"], ("255s", 255));
+    assert_eq!(sigs["t.s_text"], ("32s", 255));
     // Fields follow each other with no padding: offset 1, then each record's end.
     let mut expected_offset = 1;
     for f in &fields {
@@ -193,7 +99,7 @@ fn every_field_type_round_trips_in_the_python_exact_layout() {
             "Q" | "q" | "d" => 8,
             "I" | "i" | "f" => 4,
             "h" | "H" => 2,
-            "b" | "?" => 1,
+            "b" | "B" | "?" => 1,
             s => s.trim_end_matches('s').parse::<usize>().unwrap(),
         } * if f.write_buffer == 255 { 1 } else { 2 };
         expected_offset += 2 + f.label.len() + 2 + f.signature.len() + 1 + storage;
@@ -211,13 +117,14 @@ fn a_runtime_label_prefix_relays_the_fields() {
             .create()
             .unwrap();
         assert_eq!(stats.label_prefix(), prefix);
-        fill(&stats);
-        let fields = read(stats.path());
+        write_every(&stats);
+        let fields = read_fields(stats.path());
         let v = values(&fields);
         assert_eq!(v[&format!("{prefix}count")], Value::UInt(42));
         assert_eq!(v[&format!("{prefix}name")], Value::Str("bob".into()));
-        assert_eq!(v[&format!("{prefix}timer")], Value::Float(0.375));
+        assert_eq!(v[&format!("{prefix}db.timer")], Value::Float(0.625));
         assert!(v.contains_key(&format!("{prefix}sys.pid")));
+        check_every_fields(&fields, prefix, prefix);
     }
 }
 
@@ -235,7 +142,7 @@ fn sys_fields_describe_the_writer_and_can_be_left_out() {
         .filename("bare.mmstats")
         .create()
         .unwrap();
-    let fields = read(bare.path());
+    let fields = read_fields(bare.path());
     assert_eq!(fields.len(), 1);
     assert_eq!(fields[0].label, "only");
 
@@ -248,7 +155,7 @@ fn sys_fields_describe_the_writer_and_can_be_left_out() {
         .filename("every.mmstats")
         .create()
         .unwrap();
-    let v = values(&read(every.path()));
+    let v = values(&read_fields(every.path()));
     assert_eq!(v["t.sys.pid"], Value::UInt(u64::from(std::process::id())));
     let Value::Int(tid) = v["t.sys.tid"] else {
         panic!("sys.tid")
@@ -314,7 +221,10 @@ fn timer_guards_record_on_scope_end_early_return_and_unwinding() {
     stats.timer.record_secs(1.0);
     stats.timer.record_secs(3.0);
     assert_eq!(stats.timer.get(), 2.0);
-    assert_eq!(values(&read(stats.path()))["t.timer"], Value::Float(2.0));
+    assert_eq!(
+        values(&read_fields(stats.path()))["t.db.timer"],
+        Value::Float(2.0)
+    );
 }
 
 #[test]
@@ -327,21 +237,21 @@ fn text_is_cut_on_character_boundaries() {
             .layout(layout)
             .create()
             .unwrap();
-        assert_eq!(stats.text.size(), 10);
-        stats.text.set("❤❤❤❤"); // 12 bytes: three hearts fit
-        assert_eq!(stats.text.get(), "❤❤❤");
+        assert_eq!(stats.name.size(), 10);
+        stats.name.set("❤❤❤❤"); // 12 bytes: three hearts fit
+        assert_eq!(stats.name.get(), "❤❤❤");
         assert_eq!(
-            values(&read(stats.path()))["t.name"],
+            values(&read_fields(stats.path()))["t.name"],
             Value::Str("❤❤❤".into())
         );
-        stats.text.set("exactly10!");
+        stats.name.set("exactly10!");
         assert_eq!(
-            values(&read(stats.path()))["t.name"],
+            values(&read_fields(stats.path()))["t.name"],
             Value::Str("exactly10!".into())
         );
-        stats.text.set("");
+        stats.name.set("");
         assert_eq!(
-            values(&read(stats.path()))["t.name"],
+            values(&read_fields(stats.path()))["t.name"],
             Value::Str(String::new())
         );
     }
@@ -385,7 +295,7 @@ fn files_stay_after_drop_unless_asked_and_remove_deletes_them() {
     let path = kept.path().to_owned();
     drop(kept);
     assert_eq!(
-        values(&read(&path))["only"],
+        values(&read_fields(&path))["only"],
         Value::UInt(5),
         "post-mortem value"
     );
@@ -471,7 +381,7 @@ fn a_stale_file_is_replaced_but_nothing_else_is() {
         .filename(name)
         .create()
         .unwrap();
-    assert_eq!(values(&read(second.path()))["only"], Value::UInt(0));
+    assert_eq!(values(&read_fields(second.path()))["only"], Value::UInt(0));
 
     let target = dir.path().join("victim");
     fs::write(&target, "precious").unwrap();
@@ -583,7 +493,7 @@ fn per_thread_models_write_separate_files_and_clean_up_at_thread_end() {
                     // The same model on a second call.
                     assert_eq!(per_thread.get().unwrap().only.get(), n * 100);
                     let path = stats.path().to_owned();
-                    assert_eq!(values(&read(&path))["only"], Value::UInt(n * 100));
+                    assert_eq!(values(&read_fields(&path))["only"], Value::UInt(n * 100));
                     path
                 })
             })
@@ -610,10 +520,10 @@ fn models_move_between_threads() {
     let dir = tempfile::tempdir().unwrap();
     let stats = Every::options().path(dir.path()).create().unwrap();
     let stats = std::thread::spawn(move || {
-        fill(&stats);
+        write_every(&stats);
         stats
     })
     .join()
     .unwrap();
-    check_every_value(&read(stats.path()));
+    check_every_fields(&read_fields(stats.path()), "t.", "moved");
 }

@@ -76,7 +76,10 @@ mod tests {
 
     #[test]
     fn glob_metacharacters_in_directories_are_literal() {
-        assert_eq!(escape_glob("/tmp/stats[1]/a*b?"), "/tmp/stats[[]1[]]/a[*]b[?]");
+        assert_eq!(
+            escape_glob("/tmp/stats[1]/a*b?"),
+            "/tmp/stats[[]1[]]/a[*]b[?]"
+        );
         assert_eq!(escape_glob("/plain/dir"), "/plain/dir");
     }
 }
