@@ -9,7 +9,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 
 use common::{check_every_fields, every_values, read_fields, write_every, Every, SYS_LABELS};
 use mmstats::reader::{Field, Value};
-use mmstats::{Counter, Error, Layout, MmStats, PerThread, Timer};
+use mmstats::{Counter, Error, Layout, MmStats, PerThread, Text, Timer};
 
 fn values(fields: &[Field]) -> BTreeMap<String, Value> {
     fields
@@ -526,4 +526,62 @@ fn models_move_between_threads() {
     .join()
     .unwrap();
     check_every_fields(&read_fields(stats.path()), "t.", "moved");
+}
+
+#[derive(MmStats)]
+#[mmstats(sys_fields = false)]
+struct Texts {
+    #[mmstats(size = 1)]
+    s1: Text,
+    #[mmstats(size = 7)]
+    s7: Text,
+    #[mmstats(size = 8)]
+    s8: Text,
+    #[mmstats(size = 9)]
+    s9: Text,
+    #[mmstats(size = 16)]
+    s16: Text,
+    #[mmstats(size = 23)]
+    s23: Text,
+}
+
+#[test]
+fn text_of_every_length_reads_back_over_stale_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    for layout in [Layout::Aligned, Layout::PythonExact] {
+        let stats = Texts::options()
+            .path(dir.path())
+            .filename(format!("texts-{layout:?}.mmstats"))
+            .layout(layout)
+            .create()
+            .unwrap();
+        let fields = [
+            ("s1", &stats.s1),
+            ("s7", &stats.s7),
+            ("s8", &stats.s8),
+            ("s9", &stats.s9),
+            ("s16", &stats.s16),
+            ("s23", &stats.s23),
+        ];
+        for (label, field) in fields {
+            for len in 0..=field.size() {
+                let value: String = (0..len)
+                    .map(|i| char::from(b'a' + (i % 26) as u8))
+                    .collect();
+                // Twice over a full-length stale value, so both buffers of
+                // the aligned layout hold one.
+                for _ in 0..2 {
+                    field.set(&"z".repeat(field.size()));
+                    field.set(&value);
+                }
+                assert_eq!(field.get(), value, "{layout:?} {label} length {len}");
+                let read = values(&read_fields(stats.path()));
+                assert_eq!(
+                    read[label],
+                    Value::Str(value.clone()),
+                    "{layout:?} {label} length {len}"
+                );
+            }
+        }
+    }
 }

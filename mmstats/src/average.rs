@@ -97,28 +97,42 @@ impl Window {
 
     /// Adds a sample and returns the new mean: `fsum(window) / n` with `n`
     /// the samples held, exactly as Python 0.8 computed it.
+    #[inline]
     fn add(&mut self, value: f64) -> f64 {
-        if self.filled == self.values.len() {
-            let old = self.values[self.next];
-            if old.is_finite() {
-                self.sum.add(-old);
-            } else {
-                self.non_finite -= 1;
+        let Some(slot) = self.values.get_mut(self.next) else {
+            return f64::NAN;
+        };
+        let old = std::mem::replace(slot, value);
+        let exact = if self.filled == self.values.len() {
+            match (old.is_finite(), value.is_finite()) {
+                (true, true) => self.sum.replace(old, value),
+                (true, false) => {
+                    self.non_finite += 1;
+                    self.sum.add(-old)
+                }
+                (false, true) => {
+                    self.non_finite -= 1;
+                    self.sum.add(value)
+                }
+                (false, false) => true,
             }
         } else {
             self.filled += 1;
+            if value.is_finite() {
+                self.sum.add(value)
+            } else {
+                self.non_finite += 1;
+                true
+            }
+        };
+        self.next += 1;
+        if self.next == self.values.len() {
+            self.next = 0;
         }
-        self.values[self.next] = value;
-        if value.is_finite() {
-            self.sum.add(value);
-        } else {
-            self.non_finite += 1;
-        }
-        self.next = (self.next + 1) % self.values.len();
         let n = self.filled as f64;
-        let exact = self.sum.value();
-        if self.non_finite == 0 && exact.is_finite() {
-            exact / n
+        let sum = self.sum.value();
+        if exact && self.non_finite == 0 && sum.is_finite() {
+            sum / n
         } else {
             // Infinities, NaNs or an overflowing sum: the plain sum gives
             // the infinity or NaN the mean is.

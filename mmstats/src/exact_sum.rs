@@ -7,23 +7,49 @@
 //! without re-summing the window on every sample.
 #![forbid(unsafe_code)]
 
+/// Most partials an exact sum of finite doubles can need: they are
+/// non-overlapping, and the doubles span about 2,100 bits of exponent, 53 at
+/// a time.
+const CAPACITY: usize = 48;
+
 /// The exact sum of the finite values added minus those subtracted.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct ExactSum {
-    partials: Vec<f64>,
+    partials: [f64; CAPACITY],
+    len: usize,
+}
+
+impl Default for ExactSum {
+    fn default() -> Self {
+        ExactSum::new()
+    }
+}
+
+/// `a + b` as an exactly represented pair `(sum, error)` (Knuth's two-sum).
+#[inline(always)]
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let sum = a + b;
+    let b_virtual = sum - a;
+    let a_virtual = sum - b_virtual;
+    (sum, (a - a_virtual) + (b - b_virtual))
 }
 
 impl ExactSum {
     pub(crate) fn new() -> ExactSum {
         ExactSum {
-            partials: Vec::with_capacity(4),
+            partials: [0.0; CAPACITY],
+            len: 0,
         }
     }
 
-    /// Adds a finite value exactly.
-    pub(crate) fn add(&mut self, mut x: f64) {
+    /// Adds a finite value exactly. Returns false, leaving the sum
+    /// unchanged, in the case that cannot happen for finite values: more
+    /// partials than [`CAPACITY`].
+    #[inline]
+    pub(crate) fn add(&mut self, mut x: f64) -> bool {
         let mut kept = 0;
-        for i in 0..self.partials.len() {
+        let len = self.len.min(CAPACITY);
+        for i in 0..len {
             let mut y = self.partials[i];
             if x.abs() < y.abs() {
                 std::mem::swap(&mut x, &mut y);
@@ -36,13 +62,29 @@ impl ExactSum {
             }
             x = hi;
         }
-        self.partials.truncate(kept);
-        self.partials.push(x);
+        match self.partials.get_mut(kept) {
+            Some(slot) => {
+                *slot = x;
+                self.len = kept + 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Replaces `old` by `new` in the sum. When the two are close, as
+    /// successive samples usually are, their exact difference is one or two
+    /// doubles and the partials see one pass instead of two.
+    #[inline]
+    pub(crate) fn replace(&mut self, old: f64, new: f64) -> bool {
+        let (difference, error) = two_sum(new, -old);
+        self.add(difference) && (error == 0.0 || self.add(error))
     }
 
     /// The sum rounded to the nearest double (ties to even), as `fsum`.
+    #[inline]
     pub(crate) fn value(&self) -> f64 {
-        let p = &self.partials;
+        let p = &self.partials[..self.len.min(CAPACITY)];
         let Some(mut n) = p.len().checked_sub(1) else {
             return 0.0;
         };
@@ -100,5 +142,31 @@ mod tests {
         sum.add(-0.1);
         // fsum([0.2, 0.3]) == 0.5
         assert_eq!(sum.value(), 0.5);
+    }
+
+    #[test]
+    fn replacing_is_exact_too() {
+        let mut sum = ExactSum::new();
+        for x in [0.1, 0.2, 0.3] {
+            sum.add(x);
+        }
+        assert!(sum.replace(0.1, 1e-300));
+        assert!(sum.replace(0.2, 1e300));
+        assert!(sum.replace(1e300, 0.7));
+        // fsum([1e-300, 0.7, 0.3]) == 1.0
+        assert_eq!(sum.value(), 1.0);
+    }
+
+    #[test]
+    fn the_widest_spread_of_doubles_fits() {
+        let mut sum = ExactSum::new();
+        // One value per 53-bit band of the exponent range: the most
+        // partials finite values can need.
+        let mut x = f64::MIN_POSITIVE * f64::EPSILON;
+        while x.is_finite() {
+            assert!(sum.add(x));
+            x *= 2f64.powi(53);
+        }
+        assert!(sum.len <= CAPACITY);
     }
 }

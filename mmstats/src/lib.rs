@@ -134,6 +134,7 @@ pub mod reader;
 pub mod tools;
 
 mod average;
+mod clock;
 mod counter;
 mod defaults;
 mod error;

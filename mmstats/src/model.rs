@@ -178,6 +178,7 @@ pub(crate) enum TextPlace {
 }
 
 impl TextPlace {
+    #[inline]
     pub(crate) fn write(&self, bytes: &[u8]) {
         match self {
             TextPlace::Seq(text) => text.write(bytes),

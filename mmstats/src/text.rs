@@ -39,6 +39,7 @@ pub struct Text {
 
 /// The longest prefix of `value` that fits `size` bytes and ends on a
 /// character boundary.
+#[inline]
 pub(crate) fn cut_to_char_boundary(value: &str, size: usize) -> &str {
     if value.len() <= size {
         return value;

@@ -2,9 +2,10 @@
 #![forbid(unsafe_code)]
 
 use std::cell::Cell;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::average::MovingAverage;
+use crate::clock::{Clock, Reading};
 use crate::layout::StatKind;
 use crate::model::{BindError, Slot};
 use crate::stat::{sealed, Stat};
@@ -42,6 +43,7 @@ use crate::stat::{sealed, Stat};
 pub struct Timer {
     average: MovingAverage,
     last: Cell<f64>,
+    clock: Clock,
 }
 
 impl Timer {
@@ -51,7 +53,7 @@ impl Timer {
     pub fn start(&self) -> TimerGuard<'_> {
         TimerGuard {
             timer: self,
-            started: Instant::now(),
+            started: self.clock.now(),
         }
     }
 
@@ -103,6 +105,8 @@ impl Stat for Timer {
         Ok(Timer {
             average: MovingAverage::from_slot(&slot)?,
             last: Cell::new(0.0),
+            // Calibrated here, at creation, not in the first timed scope.
+            clock: Clock::get(),
         })
     }
 }
@@ -112,13 +116,14 @@ impl Stat for Timer {
 #[must_use = "the time is recorded when the guard is dropped; binding it to `_` drops it at once"]
 pub struct TimerGuard<'a> {
     timer: &'a Timer,
-    started: Instant,
+    started: Reading,
 }
 
 impl TimerGuard<'_> {
     /// The time elapsed so far.
     pub fn elapsed(&self) -> Duration {
-        self.started.elapsed()
+        let clock = &self.timer.clock;
+        clock.between(self.started, clock.now())
     }
 
     /// Records the elapsed time now and returns it.
@@ -133,6 +138,8 @@ impl TimerGuard<'_> {
 impl Drop for TimerGuard<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.timer.record(self.started.elapsed());
+        let clock = &self.timer.clock;
+        let seconds = clock.seconds_between(self.started, clock.now());
+        self.timer.record_secs(seconds);
     }
 }

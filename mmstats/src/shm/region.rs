@@ -380,36 +380,78 @@ impl SeqText {
 
 impl RawBytes {
     /// As [`RawBytes::write_terminated`], with atomic stores: whole 8-byte
-    /// words while they fit, single bytes after. The slot must start on an
-    /// 8-byte boundary (seqlocked text does, by layout).
+    /// words while they fit, then at most one 4-, one 2- and one 1-byte
+    /// store. The slot starts on an 8-byte boundary (seqlocked text does, by
+    /// layout), so every store is aligned to its width.
     #[inline]
     fn store_terminated_atomic(&self, src: &[u8]) {
         let n = src.len().min(self.len);
         let total = if n < self.len { n + 1 } else { n };
-        let byte_at = |i: usize| if i < n { src[i] } else { 0 };
         let base = self.ptr.as_ptr();
-        let aligned = (base as usize) % 8 == 0;
-        let mut i = 0;
-        if aligned {
-            while i + 8 <= total {
-                let mut word = [0u8; 8];
-                for (k, b) in word.iter_mut().enumerate() {
-                    *b = byte_at(i + k);
-                }
-                // SAFETY: i + 8 <= total <= self.len, inside the slot; base
-                // and i are multiples of 8, so the word is aligned; atomics
-                // may alias memory that readers load.
-                let cell = unsafe { &*base.add(i).cast::<AtomicU64>() };
-                cell.store(u64::from_ne_bytes(word), Ordering::Relaxed);
-                i += 8;
+        if (base as usize) % 8 != 0 {
+            // Not reachable through the layouts; stay correct regardless.
+            for i in 0..total {
+                let byte = src.get(i).copied().unwrap_or(0);
+                // SAFETY: i < total <= self.len, inside the slot; AtomicU8
+                // has alignment 1.
+                unsafe { &*base.add(i).cast::<AtomicU8>() }.store(byte, Ordering::Relaxed);
             }
+            return;
         }
-        while i < total {
-            // SAFETY: i < total <= self.len, inside the slot; AtomicU8 has
-            // alignment 1.
-            let cell = unsafe { &*base.add(i).cast::<AtomicU8>() };
-            cell.store(byte_at(i), Ordering::Relaxed);
-            i += 1;
+        // Whole words of text first. Fixed-size copies only: they compile
+        // to moves, where a variable-length copy becomes a `memcpy` call.
+        let mut i = 0;
+        while i + 8 <= n {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&src[i..i + 8]);
+            // SAFETY: i + 8 <= n <= self.len, inside the slot; base and i
+            // are multiples of 8, so the word is aligned; atomics may alias
+            // memory that readers load.
+            let cell = unsafe { &*base.add(i).cast::<AtomicU64>() };
+            cell.store(u64::from_ne_bytes(word), Ordering::Relaxed);
+            i += 8;
+        }
+        // The last 0 to 7 bytes of text, then the NUL when the text is
+        // shorter than the slot: at most 8 bytes, stored 8, or 4 + 2 + 1.
+        let text_left = n - i;
+        let mut tail = [0u8; 8];
+        let mut k = 0;
+        if text_left >= 4 {
+            tail[..4].copy_from_slice(&src[i..i + 4]);
+            k = 4;
+        }
+        if text_left - k >= 2 {
+            tail[k..k + 2].copy_from_slice(&src[i + k..i + k + 2]);
+            k += 2;
+        }
+        if text_left - k >= 1 {
+            tail[k] = src[i + k];
+        }
+        let rest = total - i;
+        if rest == 8 {
+            // SAFETY: i + 8 == total <= self.len, inside the slot; i is a
+            // multiple of 8, so the word is aligned.
+            let cell = unsafe { &*base.add(i).cast::<AtomicU64>() };
+            cell.store(u64::from_ne_bytes(tail), Ordering::Relaxed);
+            return;
+        }
+        let mut at = 0;
+        if rest - at >= 4 {
+            let word = u32::from_ne_bytes([tail[0], tail[1], tail[2], tail[3]]);
+            // SAFETY: i + 4 <= total <= self.len; i is a multiple of 8, so
+            // the store is 4-aligned.
+            unsafe { &*base.add(i).cast::<AtomicU32>() }.store(word, Ordering::Relaxed);
+            at = 4;
+        }
+        if rest - at >= 2 {
+            let word = u16::from_ne_bytes([tail[at], tail[at + 1]]);
+            // SAFETY: i + at + 2 <= total <= self.len; i + at is even.
+            unsafe { &*base.add(i + at).cast::<AtomicU16>() }.store(word, Ordering::Relaxed);
+            at += 2;
+        }
+        if rest - at >= 1 {
+            // SAFETY: i + at < total <= self.len; AtomicU8 has alignment 1.
+            unsafe { &*base.add(i + at).cast::<AtomicU8>() }.store(tail[at], Ordering::Relaxed);
         }
     }
 }
