@@ -79,12 +79,10 @@ fn impl_model(input: &Input) -> TokenStream {
                     python_exact: &__PYTHON_EXACT,
                 };
 
-                fn __bind(
-                    #binder: &mut ::mmstats::__private::Binder<'_>,
-                ) -> ::core::result::Result<Self, ::mmstats::__private::BindError> {
-                    ::core::result::Result::Ok(Self {
+                fn __bind(#binder: &mut ::mmstats::__private::Binder<'_>) -> Self {
+                    Self {
                         #(#binds,)*
-                    })
+                    }
                 }
             }
 
@@ -146,7 +144,7 @@ fn field_bind(field: &Field, binder: &Ident) -> TokenStream {
         (None, None) => quote!(::core::option::Option::None),
     };
     let bind = quote_spanned!(ty.span()=> #binder.bind::<#ty>(#init));
-    quote!(#ident: #bind?)
+    quote!(#ident: #bind)
 }
 
 /// `1`, `-1`, `0.5`: a number literal whose type is left to inference.
@@ -219,9 +217,7 @@ fn fallback(node: &DeriveInput) -> TokenStream {
                     python_exact: &[],
                 };
 
-                fn __bind(
-                    _: &mut ::mmstats::__private::Binder<'_>,
-                ) -> ::core::result::Result<Self, ::mmstats::__private::BindError> {
+                fn __bind(_: &mut ::mmstats::__private::Binder<'_>) -> Self {
                     ::core::unreachable!()
                 }
             }
@@ -270,8 +266,8 @@ pub(crate) mod tests {
             "layout_fields (& __FIELDS , 4 , :: mmstats :: Layout :: Aligned)",
             "layout_fields (& __FIELDS , 4 , :: mmstats :: Layout :: PythonExact)",
             "label_prefix : \"app.\" , sys_fields : true ,",
-            "done : __binder . bind :: < Counter > (:: core :: option :: Option :: None) ?",
-            "pid : __binder . bind :: < Static < u32 > > (:: core :: option :: Option :: Some (:: core :: convert :: Into :: into (std :: process :: id ()))) ?",
+            "done : __binder . bind :: < Counter > (:: core :: option :: Option :: None)",
+            "pid : __binder . bind :: < Static < u32 > > (:: core :: option :: Option :: Some (:: core :: convert :: Into :: into (std :: process :: id ())))",
             "const _ : () = :: mmstats :: __private :: check_size (< Text as :: mmstats :: __private :: Stat > :: KIND) ;",
             "const _ : () = :: mmstats :: __private :: check_value (< Static < u32 > as :: mmstats :: __private :: Stat > :: KIND) ;",
             "const _ : () = :: mmstats :: __private :: check_no_value (< Counter as :: mmstats :: __private :: Stat > :: KIND) ;",
@@ -359,7 +355,7 @@ pub(crate) mod tests {
             }
         });
         for bare in ["(1)", "(- 1)", "((0.5))"] {
-            let piece = format!("(:: core :: option :: Option :: Some {bare}) ?");
+            let piece = format!("(:: core :: option :: Option :: Some {bare})");
             assert!(code.contains(&piece), "missing `{piece}` in:\n{code}");
         }
         assert!(code.contains("Into :: into (1u32)"), "{code}");
@@ -389,6 +385,6 @@ pub(crate) mod tests {
             struct Stats {}
         });
         assert!(code.contains("FieldSpec ; 6]"), "{code}");
-        assert!(code.contains("Ok (Self { })"), "{code}");
+        assert!(code.contains("-> Self { Self { } }"), "{code}");
     }
 }

@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 
 use crate::exact_sum::ExactSum;
 use crate::layout::StatKind;
-use crate::model::{BindError, Place, Slot};
+use crate::model::{Place, Slot};
 use crate::stat::{sealed, Stat};
 
 /// The running mean of every sample added (Python's `AverageField`,
@@ -65,12 +65,12 @@ impl Stat for Average {
     // Never given: the derive rejects `initial` on this kind at compile time.
     type Init = f64;
 
-    fn bind(slot: Slot<'_>, _init: Option<f64>) -> Result<Self, BindError> {
-        Ok(Average {
-            place: slot.number()?,
+    fn bind(slot: Slot<'_>, _init: Option<f64>) -> Self {
+        Average {
+            place: slot.number(),
             count: Cell::new(0),
             total: Cell::new(0.0),
-        })
+        }
     }
 }
 
@@ -171,11 +171,11 @@ pub struct MovingAverage {
 }
 
 impl MovingAverage {
-    pub(crate) fn from_slot(slot: &Slot<'_>) -> Result<Self, BindError> {
-        Ok(MovingAverage {
-            place: slot.number()?,
+    pub(crate) fn from_slot(slot: &Slot<'_>) -> Self {
+        MovingAverage {
+            place: slot.number(),
             window: RefCell::new(Window::new(slot.spec().window)),
-        })
+        }
     }
 
     /// Adds a sample.
@@ -207,7 +207,7 @@ impl Stat for MovingAverage {
     // Never given: the derive rejects `initial` on this kind at compile time.
     type Init = f64;
 
-    fn bind(slot: Slot<'_>, _init: Option<f64>) -> Result<Self, BindError> {
+    fn bind(slot: Slot<'_>, _init: Option<f64>) -> Self {
         MovingAverage::from_slot(&slot)
     }
 }

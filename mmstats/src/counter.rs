@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 
 use crate::layout::StatKind;
-use crate::model::{BindError, Place, Slot};
+use crate::model::{Place, Slot};
 use crate::stat::{sealed, Stat};
 
 /// A `u64` counter (Python's `CounterField`, signature `Q`).
@@ -71,13 +71,13 @@ impl Stat for Counter {
     const KIND: StatKind = StatKind::Counter;
     type Init = u64;
 
-    fn bind(slot: Slot<'_>, init: Option<u64>) -> Result<Self, BindError> {
+    fn bind(slot: Slot<'_>, init: Option<u64>) -> Self {
         let counter = Counter {
-            place: slot.number()?,
+            place: slot.number(),
         };
         if let Some(value) = init {
             counter.set(value);
         }
-        Ok(counter)
+        counter
     }
 }

@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 
 use crate::layout::StatKind;
-use crate::model::{BindError, Place, Slot};
+use crate::model::{Place, Slot};
 use crate::scalar::Scalar;
 use crate::stat::{sealed, Stat};
 
@@ -60,13 +60,13 @@ impl<T: Scalar> Stat for Gauge<T> {
     const KIND: StatKind = StatKind::Gauge(T::CODE);
     type Init = T;
 
-    fn bind(slot: Slot<'_>, init: Option<T>) -> Result<Self, BindError> {
+    fn bind(slot: Slot<'_>, init: Option<T>) -> Self {
         let gauge = Gauge {
-            place: slot.number()?,
+            place: slot.number(),
         };
         if let Some(value) = init {
             gauge.set(value);
         }
-        Ok(gauge)
+        gauge
     }
 }

@@ -175,7 +175,7 @@ pub use timer::{Timer, TimerGuard};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::layout::{layout_fields, FieldLayout, FieldSpec, StatKind};
-    pub use crate::model::{BindError, Binder, ModelSpec, Slot};
+    pub use crate::model::{Binder, ModelSpec, Slot};
     pub use crate::stat::Stat;
     pub use crate::sys::SYS_FIELDS;
 

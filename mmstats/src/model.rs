@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::fs::File;
 use std::marker::PhantomData;
@@ -42,7 +43,7 @@ pub trait MmStats: Sized + 'static {
     const __MODEL: ModelSpec;
 
     #[doc(hidden)]
-    fn __bind(binder: &mut Binder<'_>) -> Result<Self, BindError>;
+    fn __bind(binder: &mut Binder<'_>) -> Self;
 
     /// Creates the model's file with the default options: in
     /// `$MMSTATS_PATH` (else the temporary directory), named by
@@ -76,36 +77,14 @@ pub struct ModelSpec {
     pub python_exact: &'static [FieldLayout],
 }
 
-/// A field whose storage does not fit the file: an internal error of the
-/// layout, reported rather than risked.
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct BindError(BindErrorKind);
-
-#[derive(Debug)]
-enum BindErrorKind {
-    Cell(BadCell),
-    MissingField,
-}
-
-impl fmt::Display for BindError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
-            BindErrorKind::Cell(cell) => cell.fmt(f),
-            BindErrorKind::MissingField => {
-                f.write_str("the model binds more fields than it declares")
-            }
-        }
-    }
-}
-
-impl From<BadCell> for BindError {
-    fn from(cell: BadCell) -> BindError {
-        BindError(BindErrorKind::Cell(cell))
-    }
-}
-
 /// Hands each field of a model being created its place in the file.
+///
+/// Binding a field cannot fail: a field whose storage would not fit the
+/// file (an internal error of the layout, never seen) gets detached cells
+/// and the error is kept here, for [`ModelOptions::create`] to report after
+/// the model was bound and discard it. Without a `?` per field, the derived
+/// `__bind` has no clean-up path per field to compile, which keeps models of
+/// thousands of fields quick to build.
 #[doc(hidden)]
 pub struct Binder<'a> {
     region: &'a Region,
@@ -113,25 +92,58 @@ pub struct Binder<'a> {
     layouts: &'a [FieldLayout],
     layout: Layout,
     next: usize,
+    error: Cell<Option<BindError>>,
 }
+
+/// Why a field could not be bound.
+#[derive(Debug)]
+enum BindError {
+    Cell(BadCell),
+    MissingField,
+}
+
+impl fmt::Display for BindError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BindError::Cell(cell) => cell.fmt(f),
+            BindError::MissingField => f.write_str("the model binds more fields than it declares"),
+        }
+    }
+}
+
+/// A field spec for a slot with no field behind it.
+const NO_FIELD: FieldSpec = FieldSpec::new("", StatKind::Counter, None, None);
 
 impl Binder<'_> {
     /// Binds the next field, in declaration order.
-    pub fn bind<T: Stat>(&mut self, init: Option<T::Init>) -> Result<T, BindError> {
+    ///
+    /// Never inlined: one instance per field type keeps the derived
+    /// `__bind` of a model with a thousand fields a short list of calls.
+    #[inline(never)]
+    pub fn bind<T: Stat>(&mut self, init: Option<T::Init>) -> T {
         let index = self.next;
         self.next += 1;
-        let (Some(spec), Some(layout)) = (self.fields.get(index), self.layouts.get(index)) else {
-            return Err(BindError(BindErrorKind::MissingField));
+        let place = match (self.fields.get(index), self.layouts.get(index)) {
+            (Some(spec), Some(field)) => Some((spec, field)),
+            _ => {
+                self.fail(BindError::MissingField);
+                None
+            }
         };
         T::bind(
             Slot {
                 region: self.region,
-                spec,
-                field: layout,
+                place,
                 layout: self.layout,
+                error: &self.error,
             },
             init,
         )
+    }
+
+    fn fail(&self, error: BindError) {
+        let first = self.error.take().unwrap_or(error);
+        self.error.set(Some(first));
     }
 }
 
@@ -140,9 +152,10 @@ impl Binder<'_> {
 #[doc(hidden)]
 pub struct Slot<'a> {
     region: &'a Region,
-    spec: &'a FieldSpec,
-    field: &'a FieldLayout,
+    /// The field, or none when the model binds more fields than it declares.
+    place: Option<(&'a FieldSpec, &'a FieldLayout)>,
     layout: Layout,
+    error: &'a Cell<Option<BindError>>,
 }
 
 /// Where a number lives: one aligned atomic cell, or Python's double buffer.
@@ -204,40 +217,61 @@ impl TextPlace {
 impl Slot<'_> {
     /// The field as declared.
     pub(crate) fn spec(&self) -> &FieldSpec {
-        self.spec
+        self.place.map_or(&NO_FIELD, |(spec, _)| spec)
+    }
+
+    /// Keeps the first error; the handle being bound gets detached cells.
+    fn failed(&self, error: BadCell) {
+        let first = self.error.take().unwrap_or(BindError::Cell(error));
+        self.error.set(Some(first));
     }
 
     /// The number cell of this field.
-    pub(crate) fn number<W: Word>(&self) -> Result<Place<W>, BadCell> {
-        if self.field.is_buffered() {
-            Ok(Place::Buffered(self.region.buffered(
-                self.field.write_buffer_at,
-                self.field.value,
-                self.field.buffer_len,
-            )?))
+    pub(crate) fn number<W: Word>(&self) -> Place<W> {
+        let Some((_, field)) = self.place else {
+            return Place::Atomic(Shared::detached());
+        };
+        let place = if field.is_buffered() {
+            self.region
+                .buffered(field.write_buffer_at, field.value, field.buffer_len)
+                .map(Place::Buffered)
         } else {
-            Ok(Place::Atomic(self.region.atomic::<W>(self.field.value)?))
-        }
+            self.region.atomic::<W>(field.value).map(Place::Atomic)
+        };
+        place.unwrap_or_else(|error| {
+            self.failed(error);
+            Place::Atomic(Shared::detached())
+        })
     }
 
     /// The text cell of this field.
-    pub(crate) fn text(&self) -> Result<TextPlace, BadCell> {
-        match (self.layout, self.field.seq) {
-            (Layout::Aligned, Some(seq)) => Ok(TextPlace::Seq(self.region.seq_text(
-                self.field.write_buffer_at,
-                seq,
-                self.field.buffer_len,
-                self.spec.size,
-            )?)),
-            _ => Ok(TextPlace::InPlace(
-                self.region.bytes(self.field.value, self.spec.size)?,
-            )),
-        }
+    pub(crate) fn text(&self) -> TextPlace {
+        let Some((spec, field)) = self.place else {
+            return TextPlace::Seq(SeqText::detached());
+        };
+        let place = match (self.layout, field.seq) {
+            (Layout::Aligned, Some(seq)) => self
+                .region
+                .seq_text(field.write_buffer_at, seq, field.buffer_len, spec.size)
+                .map(TextPlace::Seq),
+            _ => self
+                .region
+                .bytes(field.value, spec.size)
+                .map(TextPlace::InPlace),
+        };
+        place.unwrap_or_else(|error| {
+            self.failed(error);
+            TextPlace::Seq(SeqText::detached())
+        })
     }
 
     /// Writes a value once, before the file is published (static fields).
-    pub(crate) fn write_once(&self, bytes: &[u8]) -> Result<(), BadCell> {
-        write_static(self.region, self.spec, self.field, bytes)
+    pub(crate) fn write_once(&self, bytes: &[u8]) {
+        if let Some((spec, field)) = self.place {
+            if let Err(error) = write_static(self.region, spec, field, bytes) {
+                self.failed(error);
+            }
+        }
     }
 }
 
@@ -419,17 +453,24 @@ impl<S: MmStats> ModelOptions<S> {
             path: path.clone(),
             source: std::io::Error::other(err.to_string()),
         };
-        write_headers(&region, &spec, prefix, &layouts).map_err(|e| bind_err(e.into()))?;
+        write_headers(&region, &spec, prefix, &layouts)
+            .map_err(|e| bind_err(BindError::Cell(e)))?;
         let mut binder = Binder {
             region: &region,
             fields: spec.fields,
             layouts: &layouts,
             layout: self.layout,
             next: 0,
+            error: Cell::new(None),
         };
-        let stats = S::__bind(&mut binder).map_err(bind_err)?;
+        let stats = S::__bind(&mut binder);
+        if let Some(error) = binder.error.take() {
+            // The handles may hold detached cells: discard the model.
+            drop(stats);
+            return Err(bind_err(error));
+        }
         if spec.sys_fields {
-            write_sys_values(&region, &spec, &layouts).map_err(|e| bind_err(e.into()))?;
+            write_sys_values(&region, &spec, &layouts).map_err(|e| bind_err(BindError::Cell(e)))?;
         }
         publish::lock(&temp, &path)?;
         let file = publish::publish(temp, &path)?;
@@ -689,5 +730,49 @@ impl Drop for ModelFile {
         if self.remove_on_drop && !self.removed {
             let _ = publish::remove_own(&self.path, &self.file);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Counter, Text};
+
+    #[test]
+    fn a_field_that_does_not_fit_is_detached_and_reported() {
+        let file = tempfile::tempfile().unwrap();
+        file.set_len(64).unwrap();
+        let region = Region::map(&file, 64).unwrap();
+        let specs = [
+            FieldSpec::new("c", StatKind::Counter, None, None),
+            FieldSpec::new("t", StatKind::Text, Some(8), None),
+        ];
+        // Places the layout would never produce: past the end of the file.
+        let mut layouts = crate::layout::layout_fields(&specs, 0, Layout::Aligned);
+        for field in &mut layouts {
+            field.value += 4096;
+            field.seq = field.seq.map(|seq| seq + 4096);
+        }
+        let mut binder = Binder {
+            region: &region,
+            fields: &specs,
+            layouts: &layouts,
+            layout: Layout::Aligned,
+            next: 0,
+            error: Cell::new(None),
+        };
+        let counter: Counter = binder.bind(Some(5));
+        let text: Text = binder.bind(Some("abc".into()));
+        let extra: Counter = binder.bind(None);
+        // Detached handles work and touch nothing in the file.
+        counter.incr();
+        text.set("hello");
+        extra.incr();
+        assert_eq!(text.get(), "");
+        let error = binder.error.take().expect("the first error is kept");
+        assert!(error.to_string().contains("does not fit"), "{error}");
+        let mut bytes = [1u8; 64];
+        std::io::Read::read_exact(&mut &file, &mut bytes).unwrap();
+        assert_eq!(bytes, [0u8; 64]);
     }
 }

@@ -1,7 +1,7 @@
 //! The contract between the derive and the field types.
 
 use crate::layout::StatKind;
-use crate::model::{BindError, Slot};
+use crate::model::Slot;
 
 /// A type that can be a field of a `#[derive(MmStats)]` model.
 ///
@@ -23,7 +23,7 @@ pub trait Stat: Sized + sealed::Sealed {
     /// Creates the handle for the field stored at `slot`, writing `init` (or
     /// the kind's zero value) into the not yet published file.
     #[doc(hidden)]
-    fn bind(slot: Slot<'_>, init: Option<Self::Init>) -> Result<Self, BindError>;
+    fn bind(slot: Slot<'_>, init: Option<Self::Init>) -> Self;
 }
 
 pub(crate) mod sealed {

@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 
 use crate::layout::StatKind;
-use crate::model::{BindError, Slot};
+use crate::model::Slot;
 use crate::scalar::Scalar;
 use crate::shm::region::Word;
 use crate::stat::{sealed, Stat};
@@ -46,11 +46,11 @@ impl<T: Scalar> Stat for Static<T> {
     const KIND: StatKind = StatKind::Static(T::CODE);
     type Init = T;
 
-    fn bind(slot: Slot<'_>, init: Option<T>) -> Result<Self, BindError> {
+    fn bind(slot: Slot<'_>, init: Option<T>) -> Self {
         let value = init.unwrap_or_else(|| T::from_word(<T::Word as Word>::from_ne([0; 8])));
         let bytes = value.to_word().to_ne();
-        slot.write_once(&bytes[..T::CODE.standard_size()])?;
-        Ok(Static { value })
+        slot.write_once(&bytes[..T::CODE.standard_size()]);
+        Static { value }
     }
 }
 
@@ -91,11 +91,11 @@ impl Stat for StaticText {
     const KIND: StatKind = StatKind::StaticText;
     type Init = String;
 
-    fn bind(slot: Slot<'_>, init: Option<String>) -> Result<Self, BindError> {
+    fn bind(slot: Slot<'_>, init: Option<String>) -> Self {
         let mut value = init.unwrap_or_default();
         let keep = cut_to_char_boundary(&value, slot.spec().size).len();
         value.truncate(keep);
-        slot.write_once(value.as_bytes())?;
-        Ok(StaticText { value })
+        slot.write_once(value.as_bytes());
+        StaticText { value }
     }
 }

@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 
 use crate::layout::StatKind;
-use crate::model::{BindError, Slot, TextPlace};
+use crate::model::{Slot, TextPlace};
 use crate::stat::{sealed, Stat};
 
 /// A UTF-8 string of at most `size` bytes (Python's `StringField(size=255)`,
@@ -98,14 +98,12 @@ impl Stat for Text {
     const KIND: StatKind = StatKind::Text;
     type Init = String;
 
-    fn bind(slot: Slot<'_>, init: Option<String>) -> Result<Self, BindError> {
-        let text = Text {
-            place: slot.text()?,
-        };
+    fn bind(slot: Slot<'_>, init: Option<String>) -> Self {
+        let text = Text { place: slot.text() };
         if let Some(value) = init {
             text.set(&value);
         }
-        Ok(text)
+        text
     }
 }
 

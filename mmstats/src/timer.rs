@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::average::MovingAverage;
 use crate::clock::{Clock, Reading};
 use crate::layout::StatKind;
-use crate::model::{BindError, Slot};
+use crate::model::Slot;
 use crate::stat::{sealed, Stat};
 
 /// The moving average of elapsed seconds (Python's `TimerField(size=100)`,
@@ -101,13 +101,13 @@ impl Stat for Timer {
     // Never given: the derive rejects `initial` on this kind at compile time.
     type Init = f64;
 
-    fn bind(slot: Slot<'_>, _init: Option<f64>) -> Result<Self, BindError> {
-        Ok(Timer {
-            average: MovingAverage::from_slot(&slot)?,
+    fn bind(slot: Slot<'_>, _init: Option<f64>) -> Self {
+        Timer {
+            average: MovingAverage::from_slot(&slot),
             last: Cell::new(0.0),
             // Calibrated here, at creation, not in the first timed scope.
             clock: Clock::get(),
-        })
+        }
     }
 }
 

@@ -159,7 +159,7 @@ impl Region {
 /// alignment.
 pub trait Word: Copy + sealed::Sealed {
     /// The atomic type stored in the mapping.
-    type Atomic;
+    type Atomic: 'static;
     #[doc(hidden)]
     fn store(cell: &Self::Atomic, value: Self, order: Ordering);
     #[doc(hidden)]
@@ -168,6 +168,10 @@ pub trait Word: Copy + sealed::Sealed {
     fn to_ne(self) -> [u8; 8];
     /// The value from native-order bytes (the first `size_of::<Self>()`).
     fn from_ne(bytes: [u8; 8]) -> Self;
+    /// A process-wide cell that belongs to no file, for handles whose field
+    /// could not be bound.
+    #[doc(hidden)]
+    fn detached() -> &'static Self::Atomic;
 }
 
 mod sealed {
@@ -199,6 +203,10 @@ macro_rules! word {
                 own.copy_from_slice(&bytes[..size_of::<$t>()]);
                 <$t>::from_ne_bytes(own)
             }
+            fn detached() -> &'static $atomic {
+                static DETACHED: $atomic = <$atomic>::new(0);
+                &DETACHED
+            }
         }
     };
 }
@@ -224,6 +232,14 @@ impl<W: Word> std::fmt::Debug for Shared<W> {
 unsafe impl<W: Word> Send for Shared<W> {}
 
 impl<W: Word> Shared<W> {
+    /// A cell in no file (see [`Word::detached`]): what a handle holds
+    /// when its field could not be bound and the model is being discarded.
+    pub(crate) fn detached() -> Shared<W> {
+        Shared {
+            ptr: NonNull::from(W::detached()),
+        }
+    }
+
     #[inline(always)]
     fn cell(&self) -> &W::Atomic {
         // SAFETY: created by `Region::atomic`, which checked bounds and
@@ -256,6 +272,14 @@ pub(crate) struct RawBytes {
 unsafe impl Send for RawBytes {}
 
 impl RawBytes {
+    /// No bytes, in no file: writes store nothing, reads read nothing.
+    pub(crate) fn detached() -> RawBytes {
+        RawBytes {
+            ptr: NonNull::dangling(),
+            len: 0,
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.len
     }
@@ -350,6 +374,15 @@ pub(crate) struct SeqText {
 }
 
 impl SeqText {
+    /// An empty text slot in no file.
+    pub(crate) fn detached() -> SeqText {
+        SeqText {
+            write_buffer: Shared::detached(),
+            seq: [Shared::detached(), Shared::detached()],
+            data: [RawBytes::detached(), RawBytes::detached()],
+        }
+    }
+
     /// Writes `src` (cut to the slot's size) with the seqlock protocol.
     #[inline]
     pub(crate) fn write(&self, src: &[u8]) {
