@@ -56,6 +56,18 @@ fn incr(c: &mut Criterion) {
         })
     });
 
+    // A handle behind `&self` cannot keep the value in a register: the
+    // closest floor for it is a read-modify-write of memory.
+    let mut word = Box::new(0u64);
+    group.bench_function("rmw_floor", |b| {
+        b.iter(|| {
+            let word: *mut u64 = &mut *word;
+            // SAFETY: `word` points to a live, aligned, exclusively
+            // borrowed u64.
+            unsafe { word.write_volatile(word.read_volatile() + 1) }
+        })
+    });
+
     let atomic = AtomicU64::new(0);
     group.bench_function("atomic", |b| {
         b.iter(|| atomic.fetch_add(1, Ordering::Relaxed))

@@ -195,7 +195,7 @@ impl TextPlace {
     pub(crate) fn write(&self, bytes: &[u8]) {
         match self {
             TextPlace::Seq(text) => text.write(bytes),
-            TextPlace::InPlace(raw) => raw.write_terminated(bytes),
+            TextPlace::InPlace(raw) => write_in_place(raw, bytes),
         }
     }
 
@@ -212,6 +212,13 @@ impl TextPlace {
             TextPlace::InPlace(raw) => raw.len(),
         }
     }
+}
+
+/// The python-exact layout's text write, kept out of the default path.
+#[cold]
+#[inline(never)]
+fn write_in_place(raw: &RawBytes, bytes: &[u8]) {
+    raw.write_terminated(bytes);
 }
 
 impl Slot<'_> {

@@ -335,8 +335,10 @@ impl Buffered {
     }
 
     /// Stores the first `size` bytes of `value` (native order) the way
-    /// Python 0.8 did.
-    #[inline]
+    /// Python 0.8 did. Out of line and cold: the python-exact layout's
+    /// path must not weigh on the default layout's where both are inlined.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn store(&self, value: [u8; 8]) {
         let index = self.write_buffer.load(Ordering::Relaxed);
         let n = self.size.min(8);
@@ -347,7 +349,8 @@ impl Buffered {
     }
 
     /// The value in the read buffer.
-    #[inline]
+    #[cold]
+    #[inline(never)]
     pub(crate) fn load(&self) -> [u8; 8] {
         let index = self.write_buffer.load(Ordering::Acquire) ^ 1;
         let mut out = [0; 8];
@@ -412,6 +415,20 @@ impl SeqText {
 }
 
 impl RawBytes {
+    /// `total` bytes of `src` (NUL after its end) with one-byte atomic
+    /// stores: for a slot that is not 8-aligned, which no layout makes.
+    #[cold]
+    #[inline(never)]
+    fn store_bytewise(&self, src: &[u8], total: usize) {
+        let base = self.ptr.as_ptr();
+        for i in 0..total.min(self.len) {
+            let byte = src.get(i).copied().unwrap_or(0);
+            // SAFETY: i < self.len, inside the slot; AtomicU8 has
+            // alignment 1.
+            unsafe { &*base.add(i).cast::<AtomicU8>() }.store(byte, Ordering::Relaxed);
+        }
+    }
+
     /// As [`RawBytes::write_terminated`], with atomic stores: whole 8-byte
     /// words while they fit, then at most one 4-, one 2- and one 1-byte
     /// store. The slot starts on an 8-byte boundary (seqlocked text does, by
@@ -423,12 +440,7 @@ impl RawBytes {
         let base = self.ptr.as_ptr();
         if (base as usize) % 8 != 0 {
             // Not reachable through the layouts; stay correct regardless.
-            for i in 0..total {
-                let byte = src.get(i).copied().unwrap_or(0);
-                // SAFETY: i < total <= self.len, inside the slot; AtomicU8
-                // has alignment 1.
-                unsafe { &*base.add(i).cast::<AtomicU8>() }.store(byte, Ordering::Relaxed);
-            }
+            self.store_bytewise(src, total);
             return;
         }
         // Whole words of text first. Fixed-size copies only: they compile
