@@ -156,11 +156,56 @@ impl Code {
 /// assert_eq!(decode_utf8_dropping(b"a\xffb\xe2\x9d"), "ab");
 /// ```
 pub fn decode_utf8_dropping(bytes: &[u8]) -> String {
-    let mut text = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        text.push_str(chunk.valid());
+    match core::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => {
+            let mut text = String::with_capacity(bytes.len());
+            push_utf8_dropping(&mut text, bytes);
+            text
+        }
     }
-    text
+}
+
+/// [`decode_utf8_dropping`] of bytes already owned: valid UTF-8 becomes
+/// the string without a copy.
+pub(crate) fn utf8_dropping_from_vec(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| decode_utf8_dropping(e.as_bytes()))
+}
+
+/// Appends `bytes` to `text` decoded as [`decode_utf8_dropping`] does.
+pub(crate) fn push_utf8_dropping(text: &mut String, bytes: &[u8]) {
+    match core::str::from_utf8(bytes) {
+        Ok(valid) => text.push_str(valid),
+        Err(_) => {
+            for chunk in bytes.utf8_chunks() {
+                text.push_str(chunk.valid());
+            }
+        }
+    }
+}
+
+/// The bytes of a string value up to its first NUL.
+pub(crate) fn text_before_nul(bytes: &[u8]) -> &[u8] {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Eight bytes at a time up to the word that holds a zero byte.
+    let mut start = 0;
+    let mut words = bytes.chunks_exact(8);
+    for word in words.by_ref() {
+        let mut array = [0u8; 8];
+        array.copy_from_slice(word);
+        let word = u64::from_ne_bytes(array);
+        if word.wrapping_sub(ONES) & !word & HIGHS != 0 {
+            break;
+        }
+        start += 8;
+    }
+    let end = bytes
+        .iter()
+        .skip(start)
+        .position(|&b| b == 0)
+        .map_or(bytes.len(), |at| start + at);
+    bytes.split_at(end).0
 }
 
 /// Decodes a string value the way Python 0.8's reader does: cut at the first
@@ -175,6 +220,5 @@ pub fn decode_utf8_dropping(bytes: &[u8]) -> String {
 /// assert_eq!(decode_text("❤❤".as_bytes().split_at(5).0), "❤");
 /// ```
 pub fn decode_text(bytes: &[u8]) -> String {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    decode_utf8_dropping(bytes.split_at(end).0)
+    decode_utf8_dropping(text_before_nul(bytes))
 }

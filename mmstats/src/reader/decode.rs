@@ -4,8 +4,13 @@
 
 use core::sync::atomic::{fence, Ordering};
 
-use super::{ReadError, Value};
-use crate::format::{decode_text, ByteOrder, Code, Item, Signature, UNBUFFERED};
+use super::error::Failed;
+use super::ReadError;
+#[cfg(test)]
+use super::Value;
+#[cfg(test)]
+use crate::format::decode_text;
+use crate::format::{ByteOrder, Code, Item, Signature, UNBUFFERED};
 use crate::shm::view::View;
 
 /// Attempts at a seqlocked value before giving up.
@@ -22,14 +27,27 @@ pub(crate) struct Storage<'a> {
     pub(crate) write_buffer_at: usize,
     /// The signature; the storage holds one or two buffers of its size,
     /// already checked to lie inside the view.
-    pub(crate) sig: Signature,
+    pub(crate) sig: &'a Signature,
+}
+
+/// A decoded value; the bytes of a string are left in the buffer the read
+/// was given.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Decoded {
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Bool(bool),
+    /// A string (`s` or `c`): its raw bytes, not yet cut at a NUL or
+    /// decoded, are in the buffer.
+    Text,
 }
 
 /// A value and where it was read.
 pub(crate) struct Reading {
     /// The `write_buffer` byte the read was based on.
     pub(crate) write_buffer: u8,
-    pub(crate) value: Value,
+    pub(crate) value: Decoded,
     /// Offset of the value's first byte.
     pub(crate) value_offset: usize,
     /// Offset of the sequence word checked, for a seqlocked value.
@@ -39,13 +57,27 @@ pub(crate) struct Reading {
 impl Storage<'_> {
     /// Reads the current value: the only buffer of an unbuffered field,
     /// otherwise buffer `write_buffer ^ 1`, under its seqlock if it has one.
-    pub(crate) fn read(&self) -> Result<Reading, ReadError> {
+    ///
+    /// The bytes of a string value are left in `text` (cleared first); its
+    /// size was checked against the file, so it is bounded.
+    #[inline(always)]
+    pub(crate) fn read(&self, text: &mut Vec<u8>) -> Result<Reading, Failed> {
         let write_buffer = self.load_write_buffer()?;
         if write_buffer == UNBUFFERED {
-            return self.read_plain(write_buffer, self.start());
+            return self.read_plain(write_buffer, self.start(), text);
         }
+        if self.sig.seq_word().is_none() {
+            return self.read_plain(write_buffer, self.buffer(write_buffer), text);
+        }
+        self.read_seqlocked(write_buffer, text)
+    }
+
+    /// Reads a buffered value that has a sequence word, retrying while the
+    /// writer changes it.
+    #[inline(never)]
+    fn read_seqlocked(&self, write_buffer: u8, text: &mut Vec<u8>) -> Result<Reading, Failed> {
         let Some(seq) = self.sig.seq_word() else {
-            return self.read_plain(write_buffer, self.buffer(write_buffer));
+            return self.read_plain(write_buffer, self.buffer(write_buffer), text);
         };
         let mut attempt = 0;
         let mut write_buffer = write_buffer;
@@ -54,9 +86,9 @@ impl Storage<'_> {
             let seq_offset = buffer + seq;
             if seq_offset % 8 != 0 {
                 // Not where a sequence word can be: plain padding.
-                return self.read_plain(write_buffer, buffer);
+                return self.read_plain(write_buffer, buffer, text);
             }
-            if let Some(value) = self.try_seqlocked(buffer, seq_offset)? {
+            if let Some(value) = self.try_seqlocked(buffer, seq_offset, text)? {
                 return Ok(Reading {
                     write_buffer,
                     value,
@@ -66,11 +98,11 @@ impl Storage<'_> {
             }
             attempt += 1;
             if attempt == SEQLOCK_ATTEMPTS {
-                return Err(ReadError::KeptChanging {
+                return Err(Box::new(ReadError::KeptChanging {
                     field: self.field,
                     offset: buffer + self.item().offset(),
                     attempts: attempt,
-                });
+                }));
             }
             if attempt < SPINS {
                 core::hint::spin_loop();
@@ -81,9 +113,14 @@ impl Storage<'_> {
         }
     }
 
-    /// One seqlock read of the buffer at `buffer`: `None` if the writer was
-    /// (or may have been) changing it meanwhile.
-    fn try_seqlocked(&self, buffer: usize, seq_offset: usize) -> Result<Option<Value>, ReadError> {
+    /// One seqlock read of the buffer at `buffer` into `bytes`: `None` if
+    /// the writer was (or may have been) changing it meanwhile.
+    fn try_seqlocked(
+        &self,
+        buffer: usize,
+        seq_offset: usize,
+        bytes: &mut Vec<u8>,
+    ) -> Result<Option<Decoded>, Failed> {
         let item = self.item();
         let value_offset = buffer + item.offset();
         let Some(before) = self.view.load_u64(seq_offset, Ordering::Acquire) else {
@@ -93,32 +130,41 @@ impl Storage<'_> {
             return Ok(None);
         }
         // Bounded: the storage (which holds the item) lies inside the view.
-        let mut bytes = vec![0u8; item.size()];
+        bytes.clear();
         self.view
-            .copy_to(value_offset, &mut bytes)
+            .append_to(value_offset, item.size(), bytes)
             .ok_or_else(|| self.past_end())?;
         fence(Ordering::Acquire);
         let after = self.view.load_u64(seq_offset, Ordering::Relaxed);
-        Ok((after == Some(before)).then(|| decode(item, self.sig.byte_order(), &bytes)))
+        Ok((after == Some(before)).then(|| decode_bytes(item, self.sig.byte_order(), bytes)))
     }
 
     /// Reads the value of the buffer at `buffer` without a seqlock: numbers
-    /// with one atomic load where aligned, strings byte by byte.
-    fn read_plain(&self, write_buffer: u8, buffer: usize) -> Result<Reading, ReadError> {
+    /// with one atomic load where aligned, strings (into `text`) a word at a
+    /// time.
+    #[inline(always)]
+    fn read_plain(
+        &self,
+        write_buffer: u8,
+        buffer: usize,
+        text: &mut Vec<u8>,
+    ) -> Result<Reading, Failed> {
         let item = self.item();
         let at = buffer + item.offset();
         let value = match item.code() {
             Code::Bytes | Code::Char | Code::Pad => {
-                let mut bytes = vec![0u8; item.size()];
+                // Bounded: the storage (which holds the item) lies inside
+                // the view.
+                text.clear();
                 self.view
-                    .copy_to(at, &mut bytes)
+                    .append_to(at, item.size(), text)
                     .ok_or_else(|| self.past_end())?;
-                decode(item, self.sig.byte_order(), &bytes)
+                Decoded::Text
             }
             _ => {
                 let (word, size) =
                     load_scalar(self.view, at, item.size()).ok_or_else(|| self.past_end())?;
-                decode(item, self.sig.byte_order(), word.get(..size).unwrap_or(&[]))
+                decode_word(item, self.sig.byte_order(), word, size)
             }
         };
         Ok(Reading {
@@ -129,7 +175,8 @@ impl Storage<'_> {
         })
     }
 
-    fn load_write_buffer(&self) -> Result<u8, ReadError> {
+    #[inline(always)]
+    fn load_write_buffer(&self) -> Result<u8, Failed> {
         // Acquire: pairs with the writer's release store of the flipped
         // byte, so the buffer it names is complete.
         let found = self
@@ -138,11 +185,7 @@ impl Storage<'_> {
             .ok_or_else(|| self.past_end())?;
         match found {
             0 | 1 | UNBUFFERED => Ok(found),
-            _ => Err(ReadError::BadWriteBuffer {
-                field: self.field,
-                offset: self.write_buffer_at,
-                found,
-            }),
+            _ => Err(self.bad_write_buffer(found)),
         }
     }
 
@@ -162,20 +205,33 @@ impl Storage<'_> {
 
     /// The storage was checked to be inside the file; should a read still
     /// fall outside, say so rather than panic.
-    fn past_end(&self) -> ReadError {
-        ReadError::PastEnd {
+    #[cold]
+    #[inline(never)]
+    fn past_end(&self) -> Failed {
+        Box::new(ReadError::PastEnd {
             field: self.field,
             offset: self.start(),
             buffers: 2,
             buffer_len: self.sig.size(),
             len: self.view.len(),
-        }
+        })
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn bad_write_buffer(&self, found: u8) -> Failed {
+        Box::new(ReadError::BadWriteBuffer {
+            field: self.field,
+            offset: self.write_buffer_at,
+            found,
+        })
     }
 }
 
 /// Loads `size` (at most 8) bytes at `offset`: with one atomic load when
 /// the size is 1, 2, 4 or 8 and the address is aligned to it (so a value
-/// written by one aligned store is never torn), byte by byte otherwise.
+/// written by one aligned store is never torn), in aligned pieces otherwise.
+#[inline(always)]
 fn load_scalar(view: &View, offset: usize, size: usize) -> Option<([u8; 8], usize)> {
     let mut word = [0u8; 8];
     let dst = word.get_mut(..size)?;
@@ -201,41 +257,75 @@ fn load_scalar(view: &View, offset: usize, size: usize) -> Option<([u8; 8], usiz
 }
 
 /// What the bytes of a value item mean, as Python's `struct.unpack`.
+#[cfg(test)]
 pub(crate) fn decode(item: Item, order: ByteOrder, bytes: &[u8]) -> Value {
-    match item.code() {
-        // The value item is never a pad; read one as bytes if it were.
-        Code::Bytes | Code::Char | Code::Pad => Value::Str(decode_text(bytes)),
-        Code::Bool => Value::Bool(bytes.iter().any(|&b| b != 0)),
-        Code::I8 | Code::I16 | Code::I32 | Code::I64 | Code::Long => {
-            Value::Int(signed(bytes, order))
-        }
-        Code::U8 | Code::U16 | Code::U32 | Code::U64 | Code::ULong => {
-            Value::UInt(unsigned(bytes, order))
-        }
-        Code::F32 => Value::Float(f64::from(f32::from_bits(unsigned(bytes, order) as u32))),
-        Code::F64 => Value::Float(f64::from_bits(unsigned(bytes, order))),
+    match decode_bytes(item, order, bytes) {
+        Decoded::Int(v) => Value::Int(v),
+        Decoded::UInt(v) => Value::UInt(v),
+        Decoded::Float(v) => Value::Float(v),
+        Decoded::Bool(v) => Value::Bool(v),
+        Decoded::Text => Value::Str(decode_text(bytes)),
     }
 }
 
-/// The unsigned integer in `bytes` (at most 8 of them).
-fn unsigned(bytes: &[u8], order: ByteOrder) -> u64 {
+/// What the bytes of a value item mean; a string stays in `bytes`.
+fn decode_bytes(item: Item, order: ByteOrder, bytes: &[u8]) -> Decoded {
+    match item.code() {
+        // The value item is never a pad; read one as bytes if it were.
+        Code::Bytes | Code::Char | Code::Pad => Decoded::Text,
+        Code::Bool => Decoded::Bool(bytes.iter().any(|&b| b != 0)),
+        _ => {
+            // A number is at most 8 bytes; its size comes from its code.
+            let mut word = [0u8; 8];
+            let size = bytes.len().min(8);
+            word[..size].copy_from_slice(&bytes[..size]);
+            decode_word(item, order, word, size)
+        }
+    }
+}
+
+/// What a number (or bool) of `size` bytes, held at the start of `word`
+/// with zeros after it, means.
+#[inline(always)]
+fn decode_word(item: Item, order: ByteOrder, word: [u8; 8], size: usize) -> Decoded {
+    match item.code() {
+        Code::Bytes | Code::Char | Code::Pad => Decoded::Text,
+        Code::Bool => Decoded::Bool(u64::from_ne_bytes(word) != 0),
+        Code::I8 | Code::I16 | Code::I32 | Code::I64 | Code::Long => {
+            Decoded::Int(signed(word, size, order))
+        }
+        Code::U8 | Code::U16 | Code::U32 | Code::U64 | Code::ULong => {
+            Decoded::UInt(unsigned(word, size, order))
+        }
+        Code::F32 => Decoded::Float(f64::from(
+            f32::from_bits(unsigned(word, size, order) as u32),
+        )),
+        Code::F64 => Decoded::Float(f64::from_bits(unsigned(word, size, order))),
+    }
+}
+
+/// The unsigned integer in the first `size` (at most 8) bytes of `word`,
+/// which holds zeros after them.
+fn unsigned(word: [u8; 8], size: usize, order: ByteOrder) -> u64 {
     let little = match order {
         ByteOrder::Little => true,
         ByteOrder::Big => false,
         ByteOrder::Native => cfg!(target_endian = "little"),
     };
-    let push = |acc: u64, &byte: &u8| (acc << 8) | u64::from(byte);
     if little {
-        bytes.iter().rev().fold(0, push)
+        u64::from_le_bytes(word)
     } else {
-        bytes.iter().fold(0, push)
+        // The value is in the high bytes; shift the zeros out.
+        let unused = 8 * (8 - size.clamp(1, 8)) as u32;
+        u64::from_be_bytes(word) >> unused
     }
 }
 
-/// The two's-complement integer in `bytes` (1 to 8 of them).
-fn signed(bytes: &[u8], order: ByteOrder) -> i64 {
-    let unused = 64 - 8 * bytes.len().clamp(1, 8) as u32;
-    ((unsigned(bytes, order) << unused) as i64) >> unused
+/// The two's-complement integer in the first `size` (1 to 8) bytes of
+/// `word`.
+fn signed(word: [u8; 8], size: usize, order: ByteOrder) -> i64 {
+    let unused = 64 - 8 * size.clamp(1, 8) as u32;
+    ((unsigned(word, size, order) << unused) as i64) >> unused
 }
 
 #[cfg(test)]

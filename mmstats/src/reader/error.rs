@@ -145,6 +145,10 @@ impl ReadError {
     }
 }
 
+/// A [`ReadError`] as the reader's internals pass it on: boxed, so that
+/// their results stay small on the path without errors.
+pub(crate) type Failed = Box<ReadError>;
+
 /// What [`ReadError::Io`] was doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

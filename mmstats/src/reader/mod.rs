@@ -8,6 +8,10 @@
 //! [`ReadError`] naming the offset, never a panic or an unbounded
 //! allocation.
 //!
+//! [`StatsFile::read_all`] and [`StatsFile::fields`] give owned [`Field`]s;
+//! a [`Cursor`] reads into buffers it reuses and lends [`FieldRef`]s, which
+//! allocates nothing per field.
+//!
 //! Values are read the way Python 0.8's reader read them (the first item of
 //! the field's signature, from buffer `write_buffer ^ 1` of a
 //! double-buffered field), with two additions that keep values written by
@@ -56,16 +60,20 @@ mod field;
 mod repr;
 mod value;
 
+use core::fmt;
+use core::sync::atomic::Ordering;
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::format::VERSION;
 use crate::shm::view::View;
 
 pub use error::{FieldPart, IoAction, ReadError};
-pub use field::{Field, Fields};
-pub use value::Value;
+use field::Scratch;
+pub use field::{Cursor, Field, FieldRef, Fields};
+pub use value::{Value, ValueRef};
 
 /// A stats file opened for reading.
 ///
@@ -75,11 +83,22 @@ pub use value::Value;
 /// A file that another process truncates while it is mapped makes the
 /// reading process die of `SIGBUS` when a read touches a page past the new
 /// end; writers of this crate and of Python 0.8 never shrink a file.
-#[derive(Debug)]
 pub struct StatsFile {
     view: View,
     path: Option<PathBuf>,
     version: u8,
+    /// Buffers for [`read_all`](StatsFile::read_all) to reuse.
+    scratch: Mutex<Scratch>,
+}
+
+impl fmt::Debug for StatsFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StatsFile")
+            .field("view", &self.view)
+            .field("path", &self.path)
+            .field("version", &self.version)
+            .finish()
+    }
 }
 
 impl StatsFile {
@@ -158,12 +177,13 @@ impl StatsFile {
     }
 
     fn new(view: View, path: Option<PathBuf>) -> Result<StatsFile, ReadError> {
-        match view.load_u8(0, core::sync::atomic::Ordering::Relaxed) {
+        match view.load_u8(0, Ordering::Relaxed) {
             None => Err(ReadError::Empty { path }),
             Some(VERSION) => Ok(StatsFile {
                 view,
                 path,
                 version: VERSION,
+                scratch: Mutex::new(Scratch::default()),
             }),
             Some(found) => Err(ReadError::BadVersion { path, found }),
         }
@@ -195,13 +215,27 @@ impl StatsFile {
         Fields::new(&self.view)
     }
 
+    /// Reads the fields one at a time into buffers the [`Cursor`] reuses:
+    /// like [`fields`](StatsFile::fields), without allocating per field.
+    pub fn cursor(&self) -> Cursor<'_> {
+        Cursor::new(&self.view)
+    }
+
     /// Reads every field.
+    ///
+    /// The file keeps the buffers of the last call (as large as its result,
+    /// at most) to reuse in the next one.
     ///
     /// # Errors
     ///
     /// The first error met; see [`ReadError`].
     pub fn read_all(&self) -> Result<Vec<Field>, ReadError> {
-        self.fields().collect()
+        // The buffers (and parsed signatures) of the last call, unless
+        // another thread is using them.
+        match self.scratch.try_lock() {
+            Ok(mut scratch) => field::read_all(&self.view, &mut scratch),
+            Err(_) => field::read_all(&self.view, &mut Scratch::default()),
+        }
     }
 }
 

@@ -579,3 +579,231 @@ fn stats_file_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<StatsFile>();
 }
+
+/// Every field the cursor reads, owned, up to and including the first error.
+fn read_with_cursor(stats: &StatsFile) -> Vec<Result<Field, String>> {
+    let mut cursor = stats.cursor();
+    let mut out = Vec::new();
+    while let Some(field) = cursor.next_field() {
+        out.push(field.map(|f| f.to_field()).map_err(|e| e.to_string()));
+    }
+    out
+}
+
+/// Every field `fields()` yields, up to and including the first error.
+fn read_with_fields(stats: &StatsFile) -> Vec<Result<Field, String>> {
+    stats
+        .fields()
+        .map(|f| f.map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// A file with one unbuffered field per signature, its storage filled with
+/// nonzero bytes.
+fn file_of_signatures(sigs: &[&str]) -> Vec<u8> {
+    let mut file = FileBuilder::new();
+    for (i, sig) in sigs.iter().enumerate() {
+        let size = crate::format::calcsize(sig.as_bytes()).unwrap();
+        let storage: Vec<u8> = (0..size).map(|b| (b + i) as u8 | 1).collect();
+        file.unbuffered(&format!("f{i}"), sig, &storage);
+    }
+    file.finish(PAGE_SIZE)
+}
+
+#[test]
+fn cursor_fields_and_read_all_agree() {
+    let mut file = FileBuilder::new();
+    file.unbuffered("label.one", "Q", &7u64.to_ne_bytes());
+    file.raw(b"label.two", b"d", 1, &[0x11; 16]);
+    file.raw(b"a\xffb\xe2\x9d", b"b", UNBUFFERED, &[1]);
+    file.laid_out("text", StatKind::Text, Some(9), Layout::Aligned);
+    file.laid_out("counter", StatKind::Counter, None, Layout::Aligned);
+    file.unbuffered("s", "5s", b"h\0llo");
+    file.unbuffered("long.signature", "=1x 2x 3x 4x 5x 6x Q", &[3; 29]);
+    file.raw(b"l", b"p", UNBUFFERED, &[0]);
+    let stats = StatsFile::from_bytes(file.finish(PAGE_SIZE)).unwrap();
+    let by_cursor = read_with_cursor(&stats);
+    assert_eq!(by_cursor.len(), 8);
+    assert!(by_cursor[7].is_err());
+    assert_eq!(by_cursor, read_with_fields(&stats));
+    assert_eq!(by_cursor[2].as_ref().unwrap().label, "ab");
+    assert_eq!(by_cursor[5].as_ref().unwrap().value, Value::Str("h".into()));
+    assert_eq!(
+        by_cursor[6].as_ref().unwrap().signature,
+        "=1x 2x 3x 4x 5x 6x Q"
+    );
+    assert_eq!(
+        stats.read_all().unwrap_err().to_string(),
+        *by_cursor[7].as_ref().unwrap_err()
+    );
+
+    // A cursor reads the same again after a rewind.
+    let mut cursor = stats.cursor();
+    let first = cursor.next_field().unwrap().unwrap().to_field();
+    while cursor.next_field().is_some() {}
+    assert!(cursor.next_field().is_none());
+    cursor.rewind();
+    assert_eq!(cursor.next_field().unwrap().unwrap().to_field(), first);
+}
+
+#[test]
+fn cursor_agrees_with_fields_on_corrupt_files() {
+    let mut file = FileBuilder::new();
+    file.unbuffered("label.one", "Q", &7u64.to_ne_bytes());
+    file.raw(b"label.two", b"=3x8x4s1x", 1, &[0x30; 32]);
+    file.laid_out("text", StatKind::Text, Some(9), Layout::Aligned);
+    file.unbuffered("s", "5s", b"hello");
+    file.unbuffered("g", "=2x1Q", &[5; 10]);
+    let original = file.finish(256);
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let digits = b"0123456789xQsd=@ \xff";
+    for _ in 0..5_000 {
+        let mut bytes = original.clone();
+        for _ in 0..(next() % 4 + 1) {
+            let at = (next() % bytes.len() as u64) as usize;
+            bytes[at] = if next() % 2 == 0 {
+                next() as u8
+            } else {
+                digits[(next() % digits.len() as u64) as usize]
+            };
+        }
+        let len = (next() % (bytes.len() as u64 + 1)) as usize;
+        if let Ok(stats) = StatsFile::from_bytes(&bytes[..len]) {
+            let by_cursor = read_with_cursor(&stats);
+            assert_eq!(by_cursor, read_with_fields(&stats));
+            let all = stats.read_all().map_err(|e| e.to_string());
+            let want: Result<Vec<Field>, String> = by_cursor.into_iter().collect();
+            assert_eq!(all, want);
+            // Again, with what the first read left behind.
+            assert_eq!(stats.read_all().map_err(|e| e.to_string()), want);
+        }
+    }
+}
+
+#[test]
+fn many_signatures_and_lengths_around_the_cache_limits() {
+    // More distinct signatures than the cache holds, of 1 to 20 bytes,
+    // repeated in different orders, with the same bytes in other fields.
+    let sigs = [
+        "Q",
+        "=Q",
+        "=1xQ",
+        "=2xI",
+        "=3xd",
+        "=4xq",
+        "=5xH",
+        "=6xh",
+        "=7xb",
+        "=7x1B",
+        "=8xQ",
+        "=3x8x32s1x",
+        "=7x8x32s1x",
+        "=1x8x255s7x",
+        "<2xd 4x",
+        ">3x 2x Q",
+        "=1x 2x 3x 4x Q",
+        "=1x 2x 3x 4x 5x q",
+        "20s",
+        "?",
+        "c",
+        "=12x4s",
+    ];
+    let mut order: Vec<&str> = Vec::new();
+    for round in 0..4 {
+        for (i, sig) in sigs.iter().enumerate() {
+            if (i + round) % 3 != 0 {
+                order.push(sig);
+            }
+        }
+        order.extend(sigs.iter().rev().take(5 + round));
+    }
+    let stats = StatsFile::from_bytes(file_of_signatures(&order)).unwrap();
+    let fields = stats.read_all().unwrap();
+    assert_eq!(fields.len(), order.len());
+    for (field, sig) in fields.iter().zip(&order) {
+        assert_eq!(field.signature, *sig);
+        let parsed = crate::format::Signature::parse(sig.as_bytes()).unwrap();
+        assert_eq!(
+            field.end - field.value_offset + parsed.value().offset(),
+            parsed.size()
+        );
+    }
+    assert_eq!(read_with_cursor(&stats), read_with_fields(&stats));
+    assert_eq!(stats.read_all().unwrap(), fields);
+}
+
+#[test]
+fn read_all_follows_changes_of_the_mapped_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("changing.mmstats");
+    let mut file = FileBuilder::new();
+    let first = file.unbuffered("a", "=3xQ", &[0; 11]);
+    let second = file.unbuffered("b", "=3xQ", &[0; 11]);
+    file.unbuffered("c", "=3xd", &[0; 11]);
+    std::fs::write(&path, file.finish(PAGE_SIZE)).unwrap();
+    let stats = StatsFile::open(&path).unwrap();
+    assert_eq!(stats.read_all().unwrap().len(), 3);
+
+    use std::io::{Seek, SeekFrom, Write};
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    let mut put = |offset: usize, bytes: &[u8]| {
+        writer.seek(SeekFrom::Start(offset as u64)).unwrap();
+        writer.write_all(bytes).unwrap();
+    };
+    // The same signature length, another type: signed now.
+    put(first + 2 + 1 + 2 + 3, b"q");
+    put(first + 2 + 1 + 2 + 4 + 1 + 3, &(-9i64).to_ne_bytes());
+    let fields = stats.read_all().unwrap();
+    assert_eq!(fields[0].signature, "=3xq");
+    assert_eq!(fields[0].value, Value::Int(-9));
+    assert_eq!(fields[1].value, Value::UInt(0));
+    // Fewer fields: a zero label length after the first.
+    put(second, &[0, 0]);
+    assert_eq!(stats.read_all().unwrap().len(), 1);
+    put(second, &1u16.to_ne_bytes());
+    assert_eq!(stats.read_all().unwrap().len(), 3);
+    // A signature that no longer parses.
+    put(first + 2 + 1 + 2 + 3, b"p");
+    assert!(matches!(
+        stats.read_all().unwrap_err(),
+        ReadError::BadSignature { field: 1, .. }
+    ));
+    put(first + 2 + 1 + 2 + 3, b"Q");
+    assert_eq!(
+        stats.read_all().unwrap()[0].value,
+        Value::UInt(u64::MAX - 8)
+    );
+}
+
+#[test]
+fn read_all_from_many_threads_at_once() {
+    let mut file = FileBuilder::new();
+    for i in 0..50 {
+        let mut storage = vec![0u8; 3];
+        storage.extend((i as u64).to_ne_bytes());
+        file.unbuffered(&format!("field.{i}"), "=3xQ", &storage);
+        file.laid_out(
+            &format!("text.{i}"),
+            StatKind::Text,
+            Some(12),
+            Layout::Aligned,
+        );
+    }
+    let stats = StatsFile::from_bytes(file.finish(2 * PAGE_SIZE)).unwrap();
+    let want = stats.read_all().unwrap();
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..200 {
+                    assert_eq!(stats.read_all().unwrap(), want);
+                }
+            });
+        }
+    });
+}

@@ -62,12 +62,94 @@ impl Value {
 
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        ValueRef::from(self).fmt(f)
+    }
+}
+
+/// A field's current value, with a string borrowed from the
+/// [`Cursor`](super::Cursor) that read it; see [`Value`].
+///
+/// ```
+/// use mmstats::reader::{Value, ValueRef};
+///
+/// let value = ValueRef::Str("rob");
+/// assert_eq!(value.to_string(), "rob");
+/// assert_eq!(value.to_value(), Value::Str("rob".into()));
+/// assert_eq!(ValueRef::from(&Value::Float(3.0)).to_string(), "3.0");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ValueRef<'a> {
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer.
+    UInt(u64),
+    /// A floating-point number.
+    Float(f64),
+    /// A boolean: any nonzero byte is true.
+    Bool(bool),
+    /// A string: cut at the first NUL, undecodable UTF-8 dropped.
+    Str(&'a str),
+}
+
+impl ValueRef<'_> {
+    /// The value with its string (if any) copied.
+    pub fn to_value(&self) -> Value {
+        match *self {
+            ValueRef::Int(v) => Value::Int(v),
+            ValueRef::UInt(v) => Value::UInt(v),
+            ValueRef::Float(v) => Value::Float(v),
+            ValueRef::Bool(v) => Value::Bool(v),
+            ValueRef::Str(s) => Value::Str(s.to_owned()),
+        }
+    }
+
+    /// As [`Value::as_f64`].
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            ValueRef::Int(v) => Some(v as f64),
+            ValueRef::UInt(v) => Some(v as f64),
+            ValueRef::Float(v) => Some(v),
+            ValueRef::Bool(v) => Some(if v { 1.0 } else { 0.0 }),
+            ValueRef::Str(_) => None,
+        }
+    }
+
+    /// The string, if the value is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match *self {
+            ValueRef::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl<'a> From<&'a Value> for ValueRef<'a> {
+    fn from(value: &'a Value) -> ValueRef<'a> {
+        match value {
+            Value::Int(v) => ValueRef::Int(*v),
+            Value::UInt(v) => ValueRef::UInt(*v),
+            Value::Float(v) => ValueRef::Float(*v),
+            Value::Bool(v) => ValueRef::Bool(*v),
+            Value::Str(s) => ValueRef::Str(s),
+        }
+    }
+}
+
+impl From<ValueRef<'_>> for Value {
+    fn from(value: ValueRef<'_>) -> Value {
+        value.to_value()
+    }
+}
+
+/// Prints what Python 3's `str()` printed for the value, as [`Value`] does.
+impl fmt::Display for ValueRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Value::Int(v) => write!(f, "{v}"),
-            Value::UInt(v) => write!(f, "{v}"),
-            Value::Float(v) => write_float(f, *v),
-            Value::Bool(v) => f.write_str(if *v { "True" } else { "False" }),
-            Value::Str(s) => f.write_str(s),
+            ValueRef::Int(v) => write!(f, "{v}"),
+            ValueRef::UInt(v) => write!(f, "{v}"),
+            ValueRef::Float(v) => write_float(f, *v),
+            ValueRef::Bool(v) => f.write_str(if *v { "True" } else { "False" }),
+            ValueRef::Str(s) => f.write_str(s),
         }
     }
 }

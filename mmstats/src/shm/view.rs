@@ -13,7 +13,10 @@ use memmap2::{MmapOptions, MmapRaw};
 ///
 /// Every read checks `offset + size <= len()` with checked arithmetic, so
 /// an offset or length taken from a hostile file can neither overflow nor
-/// reach outside the bytes; out-of-range reads return `None`.
+/// reach outside the bytes; out-of-range reads return `None`. Reads of
+/// bytes at any alignment may load the whole aligned words that hold them
+/// (and drop the bytes around them), but only words that lie entirely
+/// inside the bytes.
 ///
 /// ## Safety
 ///
@@ -46,23 +49,46 @@ enum Bytes {
 
 /// A bounds- and alignment-checked atomic load of one unsigned width.
 macro_rules! load {
-    ($(#[$doc:meta])* $name:ident, $t:ty, $atomic:ty) => {
+    ($(#[$doc:meta])* $name:ident, $t:ty, $raw:ident) => {
         $(#[$doc])*
         pub(crate) fn $name(&self, offset: usize, order: Ordering) -> Option<$t> {
             const SIZE: usize = size_of::<$t>();
             let ptr = self.at(offset, SIZE, SIZE)?;
             // SAFETY: `at` checked that offset + SIZE <= len and that the
-            // address is SIZE-aligned (the atomic's alignment); the bytes
-            // stay mapped (or allocated) while `self` is borrowed and are
-            // only loaded from, with a Relaxed atomic load no wider than a
-            // pointer (this module requires 64-bit atomics), which is sound
-            // on read-only memory.
-            let value = unsafe { <$atomic>::from_ptr(ptr.cast_mut().cast()) }.load(Ordering::Relaxed);
+            // address is SIZE-aligned, and the bytes stay mapped (or
+            // allocated) while `self` is borrowed.
+            let value = unsafe { $raw(ptr) };
             acquire_if(order);
             Some(value)
         }
     };
 }
+
+/// An unchecked relaxed atomic load of one unsigned width.
+macro_rules! raw_load {
+    ($name:ident, $t:ty, $atomic:ty) => {
+        /// Loads the value at `ptr` with one relaxed atomic load.
+        ///
+        /// # Safety
+        ///
+        /// `ptr` must be aligned to the size of the value, and that many
+        /// bytes from `ptr` on must lie inside a view's bytes, which must
+        /// stay mapped (or allocated) during the call.
+        #[inline(always)]
+        unsafe fn $name(ptr: *const u8) -> $t {
+            // SAFETY: the caller guarantees alignment and that the bytes are
+            // inside live, readable memory; they are only loaded from, with
+            // a relaxed atomic load no wider than a pointer (this module
+            // requires 64-bit atomics), which is sound on read-only memory.
+            unsafe { <$atomic>::from_ptr(ptr.cast_mut().cast()) }.load(Ordering::Relaxed)
+        }
+    };
+}
+
+raw_load!(raw_load_u8, u8, AtomicU8);
+raw_load!(raw_load_u16, u16, AtomicU16);
+raw_load!(raw_load_u32, u32, AtomicU32);
+raw_load!(raw_load_u64, u64, AtomicU64);
 
 impl View {
     /// Maps `len` bytes of `file` read-only. `len` must be the file's
@@ -102,6 +128,7 @@ impl View {
     }
 
     /// Start of the bytes. Valid for reads of `len` bytes while `self` lives.
+    #[inline(always)]
     fn base(&self) -> *const u8 {
         match &self.bytes {
             Bytes::Map(map) => map.as_ptr(),
@@ -111,6 +138,7 @@ impl View {
 
     /// Pointer to `size` readable bytes at `offset`, aligned to `align`, or
     /// `None` if they are out of bounds or misaligned.
+    #[inline(always)]
     fn at(&self, offset: usize, size: usize, align: usize) -> Option<*const u8> {
         let end = offset.checked_add(size)?;
         if end > self.len {
@@ -126,18 +154,148 @@ impl View {
     ///
     /// The copy is a sequence of relaxed atomic loads (8 bytes at a time
     /// where aligned), so it is not atomic as a whole.
+    #[inline]
     pub(crate) fn copy_to(&self, offset: usize, dst: &mut [u8]) -> Option<()> {
-        self.at(offset, dst.len(), 1)?;
         let mut done = 0;
-        while done < dst.len() {
-            // In bounds: offset + dst.len() <= len was checked above.
-            let at = offset + done;
-            let rest = dst.len() - done;
-            if let Some(word) = self.load_u64(at, Ordering::Relaxed).filter(|_| rest >= 8) {
-                dst[done..done + 8].copy_from_slice(&word.to_ne_bytes());
-                done += 8;
+        self.pieces(offset, dst.len(), |piece| {
+            // `pieces` hands out exactly dst.len() bytes in total.
+            if let Some(out) = dst.get_mut(done..done + piece.len()) {
+                out.copy_from_slice(piece);
+            }
+            done += piece.len();
+        })
+    }
+
+    /// Appends the `len` bytes starting at `offset` to `dst`, or returns
+    /// `None` (leaving `dst` as it was) if they are out of bounds. Nothing
+    /// is allocated before the bounds are checked.
+    ///
+    /// Loads each aligned word that holds some of the bytes once, with a
+    /// relaxed atomic load (the bytes around the ones asked for are loaded
+    /// but dropped), when those words lie inside the view; else loads as
+    /// [`copy_to`](View::copy_to) does. May reserve up to 7 bytes more than
+    /// it appends.
+    #[inline]
+    pub(crate) fn append_to(&self, offset: usize, len: usize, dst: &mut Vec<u8>) -> Option<()> {
+        let start = self.at(offset, len, 1)?;
+        if len == 0 {
+            return Some(());
+        }
+        let skip = start as usize % 8;
+        // The aligned words that hold the bytes: from `first` on, up to
+        // offset `words_end`.
+        let first = offset.checked_sub(skip)?;
+        let words_end = (offset + len).checked_next_multiple_of(8)?;
+        if words_end > self.len {
+            // At the end of the view: only the bytes themselves.
+            dst.reserve(len);
+            return self.pieces(offset, len, |piece| dst.extend_from_slice(piece));
+        }
+        let words = (words_end - first) / 8;
+        let keep = dst.len() + len;
+        dst.reserve(len.next_multiple_of(8));
+        let base = start.wrapping_sub(skip);
+        // SAFETY: `base` is `start` rounded down to a multiple of 8, the
+        // address of offset `first`, and [first, first + 8) is inside the
+        // view (words >= 1 and first + 8 * words = words_end <= len); the
+        // bytes live while `self` is borrowed.
+        let mut low = unsafe { raw_load_u64(base) };
+        let mut loaded = 1;
+        while dst.len() < keep {
+            let high = if loaded < words {
+                // SAFETY: 8-aligned (base plus a multiple of 8), and word
+                // `loaded` < `words` is inside the view as above.
+                unsafe { raw_load_u64(base.wrapping_add(8 * loaded)) }
             } else {
-                dst[done] = self.load_u8(at, Ordering::Relaxed)?;
+                0
+            };
+            loaded += 1;
+            dst.extend_from_slice(&join_words(low, high, skip, 8).to_ne_bytes());
+            low = high;
+        }
+        dst.truncate(keep);
+        Some(())
+    }
+
+    /// The `n` (at most 8) bytes starting at `offset`, at any alignment, as
+    /// the first bytes of a native-endian word whose other bytes are zero:
+    /// `u64::from_ne_bytes([b0, .., b(n-1), 0, ..])`. `None` if they are
+    /// out of bounds or `n > 8`.
+    ///
+    /// Loads the one or two aligned words that hold the bytes when they lie
+    /// inside the view (the bytes around the ones asked for are loaded but
+    /// dropped), else loads piecewise; the loads are relaxed atomic loads,
+    /// not one atomic load of the whole.
+    #[inline(always)]
+    pub(crate) fn load_bytes(&self, offset: usize, n: usize) -> Option<u64> {
+        if n > 8 {
+            return None;
+        }
+        let start = self.at(offset, n, 1)?;
+        if n == 0 {
+            return Some(0);
+        }
+        let skip = start as usize % 8;
+        // Offset of the aligned word holding the first byte.
+        let word_at = offset.checked_sub(skip)?;
+        let words = if skip + n <= 8 { 1 } else { 2 };
+        let in_view = word_at
+            .checked_add(8 * words)
+            .is_some_and(|end| end <= self.len);
+        if !in_view {
+            // Near the end of the view: only the bytes themselves.
+            let mut bytes = [0u8; 8];
+            self.copy_to(offset, bytes.get_mut(..n)?)?;
+            return Some(u64::from_ne_bytes(bytes));
+        }
+        let first = start.wrapping_sub(skip);
+        // SAFETY: `first` is 8-aligned (it is `start` rounded down to a
+        // multiple of 8) and [word_at, word_at + 8) is inside the view, as
+        // `in_view` checked; the bytes live while `self` is borrowed.
+        let low = unsafe { raw_load_u64(first) };
+        let high = if words == 2 {
+            // SAFETY: as above for the next aligned word, whose end
+            // (word_at + 16) `in_view` checked too.
+            unsafe { raw_load_u64(first.wrapping_add(8)) }
+        } else {
+            0
+        };
+        Some(join_words(low, high, skip, n))
+    }
+
+    /// Hands the `len` bytes starting at `offset` to `piece`, in order, in
+    /// pieces of 1, 2, 4 or 8 bytes, each loaded with one relaxed atomic
+    /// load of the widest width the address is aligned to; `None` (without
+    /// a call) if the bytes are out of bounds.
+    #[inline(always)]
+    fn pieces(&self, offset: usize, len: usize, mut piece: impl FnMut(&[u8])) -> Option<()> {
+        let start = self.at(offset, len, 1)?;
+        let mut done = 0;
+        while done < len {
+            // Inside the checked range: offset + done + the width loaded
+            // below stays <= offset + len <= self.len.
+            let ptr = start.wrapping_add(done);
+            let rest = len - done;
+            let align = ptr as usize;
+            if align % 8 == 0 && rest >= 8 {
+                // SAFETY: 8-aligned, and the 8 bytes are inside the range
+                // `at` checked; the bytes live while `self` is borrowed.
+                piece(&unsafe { raw_load_u64(ptr) }.to_ne_bytes());
+                done += 8;
+            } else if align % 4 == 0 && rest >= 4 {
+                // SAFETY: 4-aligned, the 4 bytes are inside the checked
+                // range, which lives while `self` is borrowed.
+                piece(&unsafe { raw_load_u32(ptr) }.to_ne_bytes());
+                done += 4;
+            } else if align % 2 == 0 && rest >= 2 {
+                // SAFETY: 2-aligned, the 2 bytes are inside the checked
+                // range, which lives while `self` is borrowed.
+                piece(&unsafe { raw_load_u16(ptr) }.to_ne_bytes());
+                done += 2;
+            } else {
+                // SAFETY: the byte is inside the checked range (rest >= 1),
+                // which lives while `self` is borrowed.
+                piece(&[unsafe { raw_load_u8(ptr) }]);
                 done += 1;
             }
         }
@@ -146,23 +304,41 @@ impl View {
 
     load!(
         /// Loads the byte at `offset`.
-        load_u8, u8, AtomicU8
+        load_u8, u8, raw_load_u8
     );
     load!(
         /// Loads the native-endian `u16` at `offset`, which must be 2-aligned
         /// in memory.
-        load_u16, u16, AtomicU16
+        load_u16, u16, raw_load_u16
     );
     load!(
         /// Loads the native-endian `u32` at `offset`, which must be 4-aligned
         /// in memory.
-        load_u32, u32, AtomicU32
+        load_u32, u32, raw_load_u32
     );
     load!(
         /// Loads the native-endian `u64` at `offset`, which must be 8-aligned
         /// in memory.
-        load_u64, u64, AtomicU64
+        load_u64, u64, raw_load_u64
     );
+}
+
+/// The `n` (1 to 8) bytes that start `skip` (0 to 7) bytes into the
+/// native-endian words `low` and `high` (which follows it in memory), as
+/// [`View::load_bytes`] returns them; `skip + n <= 16`.
+#[inline(always)]
+fn join_words(low: u64, high: u64, skip: usize, n: usize) -> u64 {
+    let skip_bits = 8 * skip as u32;
+    let keep_bits = 8 * n as u32;
+    if cfg!(target_endian = "little") {
+        // Memory order is from the least significant byte up.
+        let joined = (low >> skip_bits) | high.checked_shl(64 - skip_bits).unwrap_or(0);
+        joined & u64::MAX.checked_shr(64 - keep_bits).unwrap_or(0)
+    } else {
+        // Memory order is from the most significant byte down.
+        let joined = (low << skip_bits) | high.checked_shr(64 - skip_bits).unwrap_or(0);
+        joined & !u64::MAX.checked_shr(keep_bits).unwrap_or(0)
+    }
 }
 
 /// Gives a Relaxed load the ordering asked for: loads cannot be Release, so
@@ -294,6 +470,80 @@ mod tests {
         );
         assert_eq!(view.load_u64(4993, Ordering::Acquire), None);
         assert_eq!(view.load_u8(5000, Ordering::Relaxed), None);
+    }
+
+    /// What `load_bytes` should give: the bytes as the first bytes of a
+    /// native-endian word, if they are in bounds.
+    fn expected_word(data: &[u8], offset: usize, n: usize) -> Option<u64> {
+        let bytes = data.get(offset..offset.checked_add(n)?)?;
+        let mut word = [0u8; 8];
+        word.get_mut(..n)?.copy_from_slice(bytes);
+        Some(u64::from_ne_bytes(word))
+    }
+
+    fn check_word_loads(view: &View, data: &[u8]) {
+        for offset in 0..=data.len() + 1 {
+            for n in 0..=9 {
+                assert_eq!(
+                    view.load_bytes(offset, n),
+                    expected_word(data, offset, n),
+                    "{offset}+{n}"
+                );
+            }
+            for len in 0..=data.len() + 1 - offset.min(data.len()) {
+                let mut out = vec![7u8, 8, 9];
+                let appended = view.append_to(offset, len, &mut out);
+                match data.get(offset..offset + len) {
+                    Some(bytes) => {
+                        assert_eq!(appended, Some(()), "{offset}+{len}");
+                        assert_eq!(out[..3], [7, 8, 9]);
+                        assert_eq!(out[3..], *bytes, "{offset}+{len}");
+                    }
+                    None => {
+                        assert_eq!(appended, None, "{offset}+{len}");
+                        assert_eq!(out, [7, 8, 9]);
+                    }
+                }
+            }
+        }
+        assert_eq!(view.load_bytes(usize::MAX, 1), None);
+        assert_eq!(view.load_bytes(usize::MAX - 3, 8), None);
+        assert_eq!(view.append_to(usize::MAX, 2, &mut Vec::new()), None);
+        assert_eq!(view.append_to(1, usize::MAX, &mut Vec::new()), None);
+    }
+
+    #[test]
+    fn word_loads_and_appends_give_the_bytes_at_every_offset() {
+        for len in [0, 1, 7, 8, 9, 29, 64] {
+            let data = bytes(len);
+            check_word_loads(&View::from_bytes(&data), &data);
+        }
+    }
+
+    #[test]
+    fn word_loads_and_appends_stay_inside_a_mapping() {
+        let dir = tempfile::tempdir().unwrap();
+        for len in [5, 61, 4096 + 13] {
+            let path = dir.path().join(format!("w{len}.mmstats"));
+            let data = bytes(len);
+            std::fs::write(&path, &data).unwrap();
+            let file = File::open(&path).unwrap();
+            let view = View::map(&file, len).unwrap();
+            if len < 100 {
+                check_word_loads(&view, &data);
+            } else {
+                // The end of the file, past a page boundary.
+                for offset in len - 40..=len {
+                    for n in 0..=8 {
+                        assert_eq!(view.load_bytes(offset, n), expected_word(&data, offset, n));
+                    }
+                    let mut out = Vec::new();
+                    assert_eq!(view.append_to(offset, len - offset, &mut out), Some(()));
+                    assert_eq!(out, data[offset..]);
+                    assert_eq!(view.append_to(offset, len - offset + 1, &mut out), None);
+                }
+            }
+        }
     }
 
     /// A writer thread follows the seqlock protocol of text fields and
