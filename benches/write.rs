@@ -97,17 +97,23 @@ fn incr(c: &mut Criterion) {
     group.finish();
 }
 
-/// Runs `work(iters)` on two threads started together; the time is the
+/// Runs `work(&state, iters)` on two threads started together, each with
+/// the `state` its `setup` made before the clock starts; the time is the
 /// slower thread's.
-fn two_threads(iters: u64, work: impl Fn(u64) + Sync) -> Duration {
+fn two_threads<S>(
+    iters: u64,
+    setup: impl Fn() -> S + Sync,
+    work: impl Fn(&S, u64) + Sync,
+) -> Duration {
     let barrier = Barrier::new(2);
     std::thread::scope(|s| {
         let runs: Vec<_> = (0..2)
             .map(|_| {
                 s.spawn(|| {
+                    let state = setup();
                     barrier.wait();
                     let start = Instant::now();
-                    work(iters);
+                    work(&state, iters);
                     start.elapsed()
                 })
             })
@@ -118,6 +124,10 @@ fn two_threads(iters: u64, work: impl Fn(u64) + Sync) -> Duration {
             .unwrap_or_default()
     })
 }
+
+/// A word alone on its cache line.
+#[repr(align(128))]
+struct Line(u64);
 
 fn incr2(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -135,30 +145,63 @@ fn incr2(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("mmstats", |b| {
         b.iter_custom(|iters| {
-            two_threads(iters, |n| {
-                let model = per_thread.get().expect("per-thread model");
-                for _ in 0..n {
-                    model.c0.incr();
-                }
-            })
+            two_threads(
+                iters,
+                || per_thread.get().expect("per-thread model"),
+                |model, n| {
+                    for _ in 0..n {
+                        model.c0.incr();
+                    }
+                },
+            )
+        })
+    });
+    // Each thread's own word on its own cache line: what two cores can do.
+    group.bench_function("floor", |b| {
+        b.iter_custom(|iters| {
+            two_threads(
+                iters,
+                || Box::new(Line(0)),
+                |line, n| {
+                    let word: *const u64 = &line.0;
+                    for _ in 0..n {
+                        // SAFETY: `word` points to this thread's own live,
+                        // aligned u64, which nothing else accesses; the
+                        // volatile accesses only keep the loop from being
+                        // folded, as the mapping's atomics are not.
+                        unsafe {
+                            let word = word.cast_mut();
+                            word.write_volatile(word.read_volatile() + 1);
+                        }
+                    }
+                },
+            )
         })
     });
     group.bench_function("atomic", |b| {
         b.iter_custom(|iters| {
-            two_threads(iters, |n| {
-                for _ in 0..n {
-                    atomic.fetch_add(1, Ordering::Relaxed);
-                }
-            })
+            two_threads(
+                iters,
+                || (),
+                |(), n| {
+                    for _ in 0..n {
+                        atomic.fetch_add(1, Ordering::Relaxed);
+                    }
+                },
+            )
         })
     });
     group.bench_function("prometheus", |b| {
         b.iter_custom(|iters| {
-            two_threads(iters, |n| {
-                for _ in 0..n {
-                    prometheus.inc();
-                }
-            })
+            two_threads(
+                iters,
+                || (),
+                |(), n| {
+                    for _ in 0..n {
+                        prometheus.inc();
+                    }
+                },
+            )
         })
     });
     group.finish();

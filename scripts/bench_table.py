@@ -3,7 +3,7 @@
 BENCHMARKS.md: every benchmark's median, then the ratios the targets are
 about. Reads target/criterion/<group>/<function>/new/estimates.json.
 
-    cargo bench --bench write && cargo bench --bench read && cargo bench --bench create
+    cargo bench --bench write --bench read --bench create
     python3 scripts/bench_table.py
 """
 
@@ -13,7 +13,7 @@ import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "criterion")
 
-GROUPS = ["incr", "incr_fields", "incr2", "gauge", "timer", "text", "create", "read", "slurp"]
+GROUPS = ["incr", "incr_fields", "incr2", "gauge", "timer", "text", "create", "read", "read_all", "slurp"]
 
 # (what, numerator, denominator, target description)
 RATIOS = [
@@ -24,15 +24,30 @@ RATIOS = [
     ("incr/atomic vs incr/mmstats", "incr/atomic", "incr/mmstats", "(context)"),
     ("incr_fields/100 vs incr_fields/10", "incr_fields/100", "incr_fields/10", "~1x"),
     ("incr2/atomic vs incr2/mmstats", "incr2/atomic", "incr2/mmstats", ">= 20x"),
+    ("incr2/mmstats vs incr2/floor", "incr2/mmstats", "incr2/floor", "(context)"),
+    ("incr2/atomic vs incr2/floor", "incr2/atomic", "incr2/floor", "(context: the best ratio possible)"),
     ("incr2/prometheus vs incr2/mmstats", "incr2/prometheus", "incr2/mmstats", "(context)"),
     ("gauge/mmstats vs gauge/floor", "gauge/mmstats", "gauge/floor", "<= 2x"),
     ("timer/mmstats vs timer/instant", "timer/mmstats", "timer/instant", "<= 1.0x"),
     ("timer/prometheus vs timer/mmstats", "timer/prometheus", "timer/mmstats", "(context)"),
     ("text/mmstats vs text/floor", "text/mmstats", "text/floor", "<= 2x"),
+    ("create/100 vs create/10", "create/100", "create/10", "(context)"),
+    ("read/1000 vs read/10", "read/1000", "read/10", "~100x (linear)"),
+    ("read_all/1000 vs read_all/10", "read_all/1000", "read_all/10", "~100x (linear)"),
+    ("slurp/1000x50 vs slurp/100x50", "slurp/1000x50", "slurp/100x50", "~10x (linear)"),
 ]
 
 # Elements per iteration, for throughput rows.
-ELEMENTS = {"read/10": 10, "read/100": 100, "read/1000": 1000, "slurp/1000x50": 50_000}
+ELEMENTS = {
+    "read/10": 10,
+    "read/100": 100,
+    "read/1000": 1000,
+    "read_all/10": 10,
+    "read_all/100": 100,
+    "read_all/1000": 1000,
+    "slurp/100x50": 5_000,
+    "slurp/1000x50": 50_000,
+}
 
 
 def medians():

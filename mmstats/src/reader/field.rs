@@ -73,6 +73,20 @@ impl Field {
     pub fn read_buffer(&self) -> Option<u8> {
         self.is_buffered().then_some(self.write_buffer ^ 1)
     }
+
+    /// The field as a [`FieldRef`] borrowing its strings.
+    pub fn as_field_ref(&self) -> FieldRef<'_> {
+        FieldRef {
+            label: &self.label,
+            signature: &self.signature,
+            write_buffer: self.write_buffer,
+            offset: self.offset,
+            value: ValueRef::from(&self.value),
+            value_offset: self.value_offset,
+            seq_offset: self.seq_offset,
+            end: self.end,
+        }
+    }
 }
 
 /// One field of a stats file as a [`Cursor`] reads it: the label, the

@@ -6,6 +6,7 @@
 use std::fmt::{self, Write};
 
 /// Writes `value` as Python 3's `repr(float)` (and `str(float)`) does.
+/// Allocates nothing.
 pub(crate) fn write_float(f: &mut dyn Write, value: f64) -> fmt::Result {
     if value.is_nan() {
         return f.write_str("nan");
@@ -17,11 +18,17 @@ pub(crate) fn write_float(f: &mut dyn Write, value: f64) -> fmt::Result {
         f.write_char('-')?;
     }
     let sci = shortest(value.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let sci = sci.as_str();
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    // The significant digits, without the decimal point.
+    let mut digits = Text::new();
+    for c in mantissa.chars().filter(char::is_ascii_digit) {
+        digits.write_char(c)?;
+    }
+    let digits = digits.as_str();
     if !(-5 < exp && exp < 16) {
-        let (first, rest) = digits.split_at(1);
+        let (first, rest) = digits.split_at(1.min(digits.len()));
         f.write_str(first)?;
         if !rest.is_empty() {
             write!(f, ".{rest}")?;
@@ -36,14 +43,14 @@ pub(crate) fn write_float(f: &mut dyn Write, value: f64) -> fmt::Result {
         for _ in point..0 {
             f.write_char('0')?;
         }
-        return f.write_str(&digits);
+        return f.write_str(digits);
     }
     let point = point.unsigned_abs() as usize;
     if point < digits.len() {
         let (int, frac) = digits.split_at(point);
         write!(f, "{int}.{frac}")
     } else {
-        f.write_str(&digits)?;
+        f.write_str(digits)?;
         for _ in digits.len()..point {
             f.write_char('0')?;
         }
@@ -54,21 +61,63 @@ pub(crate) fn write_float(f: &mut dyn Write, value: f64) -> fmt::Result {
 /// The shortest digits that read back as `value`, as `d.ddddde<exp>`;
 /// among candidates of that length the closest one, ties to even (as
 /// Python's `repr`).
-fn shortest(value: f64) -> String {
+fn shortest(value: f64) -> Text {
     // Rust's `{:e}` finds the shortest length, but between two equally close
     // candidates of that length it may pick the upper one (651847949857580.25
     // gives ...580.3; Python says ...580.2). Exact formatting to that many
     // digits rounds half to even; keep it if it still reads back.
-    let shortest = format!("{value:e}");
+    let mut shortest = Text::new();
+    // A float in `{:e}` form fits the buffer; were it ever cut, the exact
+    // form below is used instead.
+    let _ = write!(shortest, "{value:e}");
     let digits = shortest
+        .as_str()
         .split('e')
         .next()
         .map_or(0, |m| m.bytes().filter(u8::is_ascii_digit).count());
-    let exact = format!("{value:.prec$e}", prec = digits.saturating_sub(1));
-    if exact.parse::<f64>() == Ok(value) {
+    let mut exact = Text::new();
+    let _ = write!(exact, "{value:.prec$e}", prec = digits.saturating_sub(1));
+    if exact.as_str() == shortest.as_str() || exact.as_str().parse::<f64>() == Ok(value) {
         exact
     } else {
         shortest
+    }
+}
+
+/// Room for a float in scientific notation: at most 17 significant
+/// digits, a point, an `e`, a sign and three exponent digits.
+const TEXT_ROOM: usize = 32;
+
+/// A short text on the stack.
+struct Text {
+    bytes: [u8; TEXT_ROOM],
+    len: usize,
+}
+
+impl Text {
+    fn new() -> Text {
+        Text {
+            bytes: [0; TEXT_ROOM],
+            len: 0,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only whole `&str`s are ever appended, so the bytes are UTF-8.
+        self.bytes
+            .get(..self.len)
+            .and_then(|bytes| core::str::from_utf8(bytes).ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Write for Text {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let room = self.bytes.get_mut(self.len..end).ok_or(fmt::Error)?;
+        room.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 

@@ -20,17 +20,37 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if !is_control(c) {
-            out.push(c);
-        } else if c.is_ascii() {
-            // Writing to a String cannot fail.
-            let _ = write!(out, "\\x{:02x}", u32::from(c));
-        } else {
-            out.extend(c.escape_unicode());
-        }
-    }
+    push_escaped(&mut out, text);
     Cow::Owned(out)
+}
+
+/// Appends `text` to `out` with its control characters escaped as
+/// [`escape_controls`] does.
+///
+/// ```
+/// use mmstats::tools::escape::push_escaped;
+///
+/// let mut out = String::from("> ");
+/// push_escaped(&mut out, "bell\x07");
+/// assert_eq!(out, "> bell\\x07");
+/// ```
+pub fn push_escaped(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest.find(is_control) {
+        let (clean, tail) = rest.split_at(at);
+        out.push_str(clean);
+        let mut chars = tail.chars();
+        if let Some(c) = chars.next() {
+            if c.is_ascii() {
+                // Writing to a String cannot fail.
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            } else {
+                out.extend(c.escape_unicode());
+            }
+        }
+        rest = chars.as_str();
+    }
+    out.push_str(rest);
 }
 
 /// C0 (U+0000 to U+001F), DEL (U+007F) and C1 (U+0080 to U+009F).

@@ -10,15 +10,16 @@
 #![forbid(unsafe_code)]
 
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
-use super::escape::escape_controls;
+use super::escape::{escape_controls, push_escaped};
 use super::files::input_files;
-use super::json::file_json;
-use crate::reader::{Field, StatsFile};
+use super::json::FileJson;
+use crate::reader::{ReadError, StatsFile, ValueRef};
 
 const AFTER_HELP: &str = "\
 Without FILE arguments, reads $MMSTATS_GLOB, or else *.mmstats in
@@ -106,11 +107,11 @@ where
 /// default glob; returns the exit status.
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let mut failed = false;
-    let files = input_files(&args.files, crate::default_glob);
-    for file in files {
+    let mut page = Page::default();
+    for file in input_files(&args.files, crate::default_glob) {
         let printed = match file {
-            Ok(path) => match read(&path) {
-                Ok((stats, fields)) => print_file(args, &path, &stats, &fields, out),
+            Ok(path) => match page.render(args, &path) {
+                Ok(bytes) => out.write_all(bytes),
                 Err(reason) => {
                     failed = true;
                     report(err, &reason);
@@ -133,15 +134,6 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     u8::from(failed)
 }
 
-/// Reads all fields of `path`, or says why not (naming the file).
-fn read(path: &Path) -> Result<(StatsFile, Vec<Field>), String> {
-    let stats = StatsFile::open(path).map_err(|e| e.to_string())?;
-    match stats.read_all() {
-        Ok(fields) => Ok((stats, fields)),
-        Err(e) => Err(format!("{}: {e}", path.display())),
-    }
-}
-
 fn report(err: &mut dyn Write, reason: &str) {
     // If stderr is gone there is nowhere left to report to.
     let _ = writeln!(err, "slurpstats: {}", escape_controls(reason));
@@ -157,42 +149,105 @@ fn output_failed(e: io::Error, failed: bool, err: &mut dyn Write) -> u8 {
     1
 }
 
-fn print_file(
-    args: &Args,
-    path: &Path,
-    stats: &StatsFile,
-    fields: &[Field],
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let name = path.to_string_lossy();
-    let selected: Vec<&Field> = fields.iter().filter(|f| args.selects(&f.label)).collect();
-    if args.json {
-        let selected: Vec<Field> = selected.into_iter().cloned().collect();
-        return writeln!(
-            out,
-            "{}",
-            file_json(&name, stats.version(), stats.len(), &selected)
-        );
+/// What one file prints, built in buffers that are reused from file to
+/// file (nothing is allocated per field), and written out only once the
+/// whole file was read: a file that fails half-way prints nothing but its
+/// error line.
+#[derive(Debug, Default)]
+struct Page {
+    out: Vec<u8>,
+    /// Text output: the escaped labels and values of the selected fields,
+    /// back to back.
+    cells: String,
+    /// Text output: a row per selected field.
+    rows: Vec<Row>,
+}
+
+/// Where a row's label and value end in [`Page::cells`].
+#[derive(Debug)]
+struct Row {
+    label_end: usize,
+    value_end: usize,
+    /// The label's width in characters.
+    width: usize,
+}
+
+impl Page {
+    /// Reads `path` and renders it; the error names the file.
+    fn render(&mut self, args: &Args, path: &Path) -> Result<&[u8], String> {
+        self.out.clear();
+        let stats = StatsFile::open(path).map_err(|e| e.to_string())?;
+        let name = path.to_string_lossy();
+        let failed = |e: ReadError| format!("{}: {e}", path.display());
+        let mut cursor = stats.cursor();
+        if args.json {
+            let mut json = FileJson::begin(&mut self.out, &name, stats.version(), stats.len());
+            while let Some(field) = cursor.next_field() {
+                let field = field.map_err(failed)?;
+                if args.selects(field.label) {
+                    json.field(&field);
+                }
+            }
+            json.finish();
+            self.out.push(b'\n');
+            return Ok(&self.out);
+        }
+        self.cells.clear();
+        self.rows.clear();
+        while let Some(field) = cursor.next_field() {
+            let field = field.map_err(failed)?;
+            if args.selects(field.label) {
+                self.push_row(field.label, field.value);
+            }
+        }
+        self.print_rows(&name);
+        Ok(&self.out)
     }
-    writeln!(out, "==> {}", escape_controls(&name))?;
-    let rows: Vec<(String, String)> = selected
-        .iter()
-        .map(|f| {
-            let label = escape_controls(&f.label).into_owned();
-            let value = f.value.to_string();
-            (label, escape_controls(&value).into_owned())
-        })
-        .collect();
-    let width = rows
-        .iter()
-        .map(|(label, _)| label.chars().count())
-        .max()
-        .unwrap_or(0);
-    for (label, value) in rows {
-        // `{:<width$}` pads to a number of chars, as Python's `%-Ns`.
-        writeln!(out, "  {label:<width$} {value}")?;
+
+    fn push_row(&mut self, label: &str, value: ValueRef<'_>) {
+        let start = self.cells.len();
+        push_escaped(&mut self.cells, label);
+        let label_end = self.cells.len();
+        let width = self.cells.get(start..).map_or(0, |l| l.chars().count());
+        match value {
+            ValueRef::Str(text) => push_escaped(&mut self.cells, text),
+            // Numbers and bools print no control characters. Writing to a
+            // String cannot fail.
+            other => {
+                let _ = write!(self.cells, "{other}");
+            }
+        }
+        self.rows.push(Row {
+            label_end,
+            value_end: self.cells.len(),
+            width,
+        });
     }
-    writeln!(out)
+
+    /// `==> FILE`, the rows with their labels padded to the widest (in
+    /// characters, as Python's `%-Ns`), and a blank line.
+    fn print_rows(&mut self, name: &str) {
+        let out = &mut self.out;
+        out.extend_from_slice(b"==> ");
+        out.extend_from_slice(escape_controls(name).as_bytes());
+        out.push(b'\n');
+        let widest = self.rows.iter().map(|row| row.width).max().unwrap_or(0);
+        let mut start = 0;
+        for row in &self.rows {
+            let label = self.cells.get(start..row.label_end).unwrap_or_default();
+            let value = self
+                .cells
+                .get(row.label_end..row.value_end)
+                .unwrap_or_default();
+            out.extend_from_slice(b"  ");
+            out.extend_from_slice(label.as_bytes());
+            out.resize(out.len() + (widest - row.width) + 1, b' ');
+            out.extend_from_slice(value.as_bytes());
+            out.push(b'\n');
+            start = row.value_end;
+        }
+        out.push(b'\n');
+    }
 }
 
 #[cfg(test)]
