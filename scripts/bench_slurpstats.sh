@@ -17,7 +17,18 @@ cargo build --quiet --release --bin slurpstats --example populate
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 target/release/examples/populate "$dir" "$count"
-hyperfine -N --warmup 5 --runs 50 \
+hyperfine -N --warmup 5 --runs 50 --export-json "$dir/times.json" \
     --command-name cat "sh -c 'cat $dir/*.mmstats > /dev/null'" \
     --command-name "slurpstats --json" "sh -c 'target/release/slurpstats --json $dir/*.mmstats > /dev/null'" \
     --command-name slurpstats "sh -c 'target/release/slurpstats $dir/*.mmstats > /dev/null'"
+# The medians, and each command's against cat's.
+python3 - "$dir/times.json" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+cat = next(r["median"] for r in results if r["command"] == "cat")
+print()
+print("| command | median | vs cat |")
+print("|---|---|---|")
+for r in results:
+    print(f"| `{r['command']}` | {r['median'] * 1e3:.1f} ms | {r['median'] / cat:.2f}x |")
+PY

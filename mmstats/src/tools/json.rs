@@ -197,7 +197,12 @@ mod tests {
         file.unbuffered("b", "?", &[1]);
         file.unbuffered("s\u{1}\"", "8s", b"q\"\\\n\xff\0zz");
         let stats = StatsFile::from_bytes(file.finish(200)).unwrap();
-        let owned = file_json("f.mmstats", stats.version(), stats.len(), &stats.read_all().unwrap());
+        let owned = file_json(
+            "f.mmstats",
+            stats.version(),
+            stats.len(),
+            &stats.read_all().unwrap(),
+        );
 
         let mut out = Vec::new();
         let mut json = FileJson::begin(&mut out, "f.mmstats", stats.version(), stats.len());
