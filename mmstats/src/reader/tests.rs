@@ -471,16 +471,41 @@ fn random_corruption_never_panics() {
     file.laid_out("text", StatKind::Text, Some(9), Layout::Aligned);
     file.unbuffered("s", "5s", b"hello");
     let original = file.finish(256);
-    let mut state = 0x2545_f491_4f6c_dd1du64;
+    corrupt_copies(
+        &original,
+        0x2545_f491_4f6c_dd1d,
+        b"0123456789xQsd=@ ",
+        20_000,
+        |bytes| {
+            if let Ok(stats) = StatsFile::from_bytes(bytes) {
+                for field in stats.fields().flatten() {
+                    assert!(field.end <= bytes.len());
+                    assert!(field.value_offset <= field.end);
+                }
+            }
+        },
+    );
+}
+
+/// Hands `check` `count` copies of `original`, each with one to four bytes
+/// replaced (by random bytes or by `digits`, which make signatures and
+/// lengths that parse) and cut at a random length; `seed` picks them.
+fn corrupt_copies(
+    original: &[u8],
+    seed: u64,
+    digits: &[u8],
+    count: usize,
+    mut check: impl FnMut(&[u8]),
+) {
+    let mut state = seed;
     let mut next = move || {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
         state
     };
-    let digits = b"0123456789xQsd=@ ";
-    for _ in 0..20_000 {
-        let mut bytes = original.clone();
+    for _ in 0..count {
+        let mut bytes = original.to_vec();
         for _ in 0..(next() % 4 + 1) {
             let at = (next() % bytes.len() as u64) as usize;
             bytes[at] = if next() % 2 == 0 {
@@ -490,12 +515,7 @@ fn random_corruption_never_panics() {
             };
         }
         let len = (next() % (bytes.len() as u64 + 1)) as usize;
-        if let Ok(stats) = StatsFile::from_bytes(&bytes[..len]) {
-            for field in stats.fields().flatten() {
-                assert!(field.end <= len);
-                assert!(field.value_offset <= field.end);
-            }
-        }
+        check(&bytes[..len]);
     }
 }
 
@@ -655,35 +675,23 @@ fn cursor_agrees_with_fields_on_corrupt_files() {
     file.unbuffered("s", "5s", b"hello");
     file.unbuffered("g", "=2x1Q", &[5; 10]);
     let original = file.finish(256);
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    let digits = b"0123456789xQsd=@ \xff";
-    for _ in 0..5_000 {
-        let mut bytes = original.clone();
-        for _ in 0..(next() % 4 + 1) {
-            let at = (next() % bytes.len() as u64) as usize;
-            bytes[at] = if next() % 2 == 0 {
-                next() as u8
-            } else {
-                digits[(next() % digits.len() as u64) as usize]
-            };
-        }
-        let len = (next() % (bytes.len() as u64 + 1)) as usize;
-        if let Ok(stats) = StatsFile::from_bytes(&bytes[..len]) {
-            let by_cursor = read_with_cursor(&stats);
-            assert_eq!(by_cursor, read_with_fields(&stats));
-            let all = stats.read_all().map_err(|e| e.to_string());
-            let want: Result<Vec<Field>, String> = by_cursor.into_iter().collect();
-            assert_eq!(all, want);
-            // Again, with what the first read left behind.
-            assert_eq!(stats.read_all().map_err(|e| e.to_string()), want);
-        }
-    }
+    corrupt_copies(
+        &original,
+        0x9e37_79b9_7f4a_7c15,
+        b"0123456789xQsd=@ \xff",
+        5_000,
+        |bytes| {
+            if let Ok(stats) = StatsFile::from_bytes(bytes) {
+                let by_cursor = read_with_cursor(&stats);
+                assert_eq!(by_cursor, read_with_fields(&stats));
+                let all = stats.read_all().map_err(|e| e.to_string());
+                let want: Result<Vec<Field>, String> = by_cursor.into_iter().collect();
+                assert_eq!(all, want);
+                // Again, with what the first read left behind.
+                assert_eq!(stats.read_all().map_err(|e| e.to_string()), want);
+            }
+        },
+    );
 }
 
 #[test]
