@@ -54,6 +54,13 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// The model came through `fork()`: its file belongs to the parent
+    /// process, which this process does not remove.
+    #[error("not removing stats file {path}: this process inherited it through fork(), it belongs to the parent")]
+    Inherited {
+        /// The file.
+        path: PathBuf,
+    },
     /// The file could not be removed.
     #[error("cannot remove stats file {path}: {source}")]
     Remove {

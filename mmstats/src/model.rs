@@ -494,6 +494,7 @@ impl<S: MmStats> ModelOptions<S> {
                 label_prefix: prefix.to_owned(),
                 remove_on_drop: self.remove_on_drop,
                 removed: false,
+                generation: crate::shm::mappings::fork_generation(),
             },
         })
     }
@@ -640,6 +641,9 @@ struct ModelFile {
     label_prefix: String,
     remove_on_drop: bool,
     removed: bool,
+    /// The fork generation the model was created in (see
+    /// [`Model::is_inherited`]).
+    generation: u64,
 }
 
 impl<S> Deref for Model<S> {
@@ -713,6 +717,30 @@ impl<S> Model<S> {
             })
     }
 
+    /// Whether this process got the model through `fork()` rather than
+    /// creating it.
+    ///
+    /// The file belongs to the process that created the model. In a forked
+    /// child the model's mapping is private (copy on write): the child reads
+    /// what the parent had written before the fork and its own writes since,
+    /// but none of its writes reach the file, and the child never removes
+    /// the file (not on drop, and [`remove`](Model::remove) refuses). A
+    /// child that publishes stats creates its own model;
+    /// [`PerThread`](crate::PerThread) does so by itself.
+    ///
+    /// ```
+    /// # use mmstats::{Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// let stats = Stats::options().path(dir.path()).create()?;
+    /// assert!(!stats.is_inherited());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_inherited(&self) -> bool {
+        self.file.is_inherited()
+    }
+
     /// Deletes the file and unmaps it. When the file name template holds
     /// both `{PID}` and `{TID}`, the files this template gave other threads
     /// of this process are deleted too (stats files of this user only), as
@@ -720,10 +748,16 @@ impl<S> Model<S> {
     ///
     /// # Errors
     /// [`Error::Remove`] when a file cannot be deleted; the model is
-    /// unmapped all the same.
+    /// unmapped all the same. [`Error::Inherited`] in a forked child: the
+    /// file is the parent's (see [`is_inherited`](Model::is_inherited)).
     pub fn remove(mut self) -> Result<(), Error> {
         let file = &mut self.file;
         file.removed = true;
+        if file.is_inherited() {
+            return Err(Error::Inherited {
+                path: file.path.clone(),
+            });
+        }
         publish::remove_own(&file.path, &file.file)?;
         if file.filename.has_pid() && file.filename.has_tid() {
             publish::remove_thread_files(&file.dir, &file.filename, &file.subs)?;
@@ -732,9 +766,15 @@ impl<S> Model<S> {
     }
 }
 
+impl ModelFile {
+    fn is_inherited(&self) -> bool {
+        self.generation != crate::shm::mappings::fork_generation()
+    }
+}
+
 impl Drop for ModelFile {
     fn drop(&mut self) {
-        if self.remove_on_drop && !self.removed {
+        if self.remove_on_drop && !self.removed && !self.is_inherited() {
             let _ = publish::remove_own(&self.path, &self.file);
         }
     }

@@ -24,7 +24,8 @@ thread_local! {
 /// default one does).
 ///
 /// A thread's model is created the first time that thread calls
-/// [`get`](PerThread::get), and dropped when the thread ends; with
+/// [`get`](PerThread::get) (and again in a forked child, which gets a file
+/// of its own), and dropped when the thread ends; with
 /// [`remove_on_drop(true)`](ModelOptions::remove_on_drop) in the options its
 /// file is deleted then.
 ///
@@ -120,14 +121,22 @@ impl<S: MmStats> PerThread<S> {
             .ok()
             .flatten();
         if let Some(model) = found.and_then(|model| model.downcast::<Model<S>>().ok()) {
-            return Ok(model);
+            // A forked child inherits the parent thread's models; it gets
+            // its own instead.
+            if !model.is_inherited() {
+                return Ok(model);
+            }
         }
         let model = Rc::new(self.options.clone().create()?);
         let shared: Rc<dyn Any> = model.clone();
         // While the thread is ending (another thread-local's destructor
         // calling in), the list is gone: the model then lives as long as the
         // returned handle.
-        let _ = MODELS.try_with(|models| models.borrow_mut().push((self.id, shared)));
+        let _ = MODELS.try_with(|models| {
+            let mut models = models.borrow_mut();
+            models.retain(|(id, _)| *id != self.id);
+            models.push((self.id, shared));
+        });
         Ok(model)
     }
 }

@@ -250,3 +250,23 @@ pub fn check_every_fields(fields: &[Field], prefix: &str, what: &str) {
         );
     }
 }
+
+/// The environment variable that tells a test binary, started again by one
+/// of its own tests, which child role to play.
+pub const CHILD_ROLE: &str = "MMSTATS_TEST_CHILD_ROLE";
+
+/// A command that runs the test `test` of this test binary again, in a
+/// child process whose [`child_role`] is `role`.
+pub fn child_test(test: &str, role: &str) -> std::process::Command {
+    let exe = std::env::current_exe().expect("the test binary");
+    let mut command = std::process::Command::new(exe);
+    command
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_ROLE, role);
+    command
+}
+
+/// The role this process plays if a test started it with [`child_test`].
+pub fn child_role() -> Option<String> {
+    std::env::var(CHILD_ROLE).ok()
+}

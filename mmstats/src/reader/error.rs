@@ -102,6 +102,20 @@ pub enum ReadError {
         /// How many times the reader tried.
         attempts: u32,
     },
+    /// The file shrank (another process truncated it) while it was mapped
+    /// and being read: the pages past its new end read as zeros, so
+    /// nothing from `field` on is trusted. Open the file again to read what
+    /// it holds now.
+    #[error(
+        "field at offset {field}: the file shrank below its mapped size of \
+         {len} bytes while it was being read"
+    )]
+    Shrunk {
+        /// Offset of the field being read when the shrinking was noticed.
+        field: usize,
+        /// The size the file had when it was mapped.
+        len: usize,
+    },
     /// A field's value storage runs past the end of the file.
     #[error(
         "field at offset {field}: value storage at offset {offset} \
@@ -140,6 +154,7 @@ impl ReadError {
             | ReadError::BadWriteBuffer { offset, .. }
             | ReadError::KeptChanging { offset, .. }
             | ReadError::PastEnd { offset, .. } => Some(*offset),
+            ReadError::Shrunk { field, .. } => Some(*field),
             _ => None,
         }
     }

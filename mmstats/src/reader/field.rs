@@ -398,7 +398,13 @@ impl<'a, S: BorrowMut<Scratch>> Walk<'a, S> {
         if self.done {
             return None;
         }
-        match read_field(self.view, self.next, self.scratch.borrow_mut()) {
+        let read = read_field(self.view, self.next, self.scratch.borrow_mut());
+        if self.view.shrunk() {
+            // What was read may be the zeros that replaced a page cut off.
+            self.done = true;
+            return Some(Err(shrunk(self.view, self.next)));
+        }
+        match read {
             Ok(Some(parsed)) => {
                 self.next = parsed.end;
                 Some(Ok(parsed))
@@ -672,6 +678,15 @@ fn truncated(view: &View, field: usize, offset: usize, needed: usize, part: Fiel
         offset,
         needed,
         available: view.len().saturating_sub(offset),
+    })
+}
+
+#[cold]
+#[inline(never)]
+fn shrunk(view: &View, field: usize) -> Failed {
+    Box::new(ReadError::Shrunk {
+        field,
+        len: view.len(),
     })
 }
 

@@ -20,15 +20,28 @@
 
 use std::fs::File;
 use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering};
 
 use memmap2::{MmapOptions, MmapRaw};
 
+use super::mappings::Registration;
+
 /// A read-write shared mapping of a whole stats file.
+///
+/// Registered with [`mappings`](super::mappings) for its whole life: a page
+/// past the end of a file that someone else truncated becomes private zeros
+/// instead of a `SIGBUS`, and a forked child gets a private copy instead of
+/// writing into this process's file.
 #[derive(Debug)]
 pub(crate) struct Region {
+    // Field order matters: unregistered before unmapped, unmapped before
+    // the file descriptor the registration names is closed.
+    _registration: Registration,
     map: MmapRaw,
+    /// The file, for the fork handler to remap it privately.
+    _fd: OwnedFd,
 }
 
 /// A cell that is out of the region's bounds or misaligned: a bug in the
@@ -45,8 +58,14 @@ impl Region {
     /// Maps the first `len` bytes of `file` (which is at least that long)
     /// shared and writable.
     pub(crate) fn map(file: &File, len: usize) -> io::Result<Region> {
+        let fd = rustix::io::fcntl_dupfd_cloexec(file, 0)?;
         let map = MmapOptions::new().len(len).map_raw(file)?;
-        Ok(Region { map })
+        let registration = Registration::new(map.as_ptr(), map.len(), fd.as_raw_fd(), true);
+        Ok(Region {
+            _registration: registration,
+            map,
+            _fd: fd,
+        })
     }
 
     pub(crate) fn len(&self) -> usize {

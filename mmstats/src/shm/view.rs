@@ -8,6 +8,8 @@ use std::io;
 
 use memmap2::{MmapOptions, MmapRaw};
 
+use super::mappings::Registration;
+
 /// Read-only, bounds-checked access to the bytes of a stats file: either a
 /// read-only shared mapping of the file or an owned copy of its bytes.
 ///
@@ -31,10 +33,16 @@ use memmap2::{MmapOptions, MmapRaw};
 /// atomic stores can still make a multi-byte value torn: readers detect that
 /// only where the format provides for it (the seqlock of text fields).
 ///
-/// Known limitation: if the file is truncated while it is mapped, touching a
-/// page past the new end raises `SIGBUS` and kills the reading process. The
-/// bounds checks use the length at mapping time and cannot prevent that.
+/// A file truncated while it is mapped would make a read past its new end
+/// raise `SIGBUS`; the bounds checks use the length at mapping time and
+/// cannot prevent that. The mapping is registered with
+/// [`mappings`](super::mappings), whose handler turns such a page into
+/// zeros and marks the view [shrunk](View::shrunk), which readers check
+/// after each field.
 pub(crate) struct View {
+    /// For a mapping: its place among the guarded mappings. Dropped (and
+    /// so unregistered) before `bytes` is unmapped.
+    registration: Option<Registration>,
     bytes: Bytes,
     len: usize,
 }
@@ -96,6 +104,7 @@ impl View {
     pub(crate) fn map(file: &File, len: usize) -> io::Result<View> {
         let map = MmapOptions::new().len(len).map_raw_read_only(file)?;
         Ok(View {
+            registration: Some(Registration::new(map.as_ptr(), map.len(), -1, false)),
             len: map.len(),
             bytes: Bytes::Map(map),
         })
@@ -112,6 +121,7 @@ impl View {
             })
             .collect();
         View {
+            registration: None,
             bytes: Bytes::Owned(words),
             len: bytes.len(),
         }
@@ -120,6 +130,14 @@ impl View {
     /// Number of bytes that can be read.
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Whether the file shrank below the mapped length since it was mapped:
+    /// the pages past its new end read as zeros (see
+    /// [`mappings`](super::mappings)), so nothing read since is trusted.
+    #[inline(always)]
+    pub(crate) fn shrunk(&self) -> bool {
+        self.registration.as_ref().is_some_and(Registration::shrunk)
     }
 
     /// Whether the bytes come from a mapped file.

@@ -1,0 +1,145 @@
+//! A stats file cut short while it is mapped: readers get an error (or the
+//! new content), never `SIGBUS`; a writer whose file is cut keeps running;
+//! and a `SIGBUS` from a mapping that is not a stats file still ends the
+//! process, as it would without the library.
+
+mod common;
+
+use std::fs::{File, OpenOptions};
+use std::os::unix::process::ExitStatusExt;
+
+use mmstats::reader::{ReadError, StatsFile};
+use mmstats::{Counter, MmStats, Text};
+
+use common::{child_role, child_test};
+
+/// Two pages: a counter on the first, a long text (two buffers of 3000
+/// bytes) running onto the second.
+#[derive(MmStats)]
+#[mmstats(sys_fields = false)]
+struct TwoPages {
+    first: Counter,
+    #[mmstats(size = 3000)]
+    long: Text,
+    last: Counter,
+}
+
+fn cut(path: &std::path::Path, len: u64) {
+    OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|file| file.set_len(len))
+        .unwrap();
+}
+
+#[test]
+fn a_reader_reports_a_file_cut_short_while_mapped() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = TwoPages::options().path(dir.path()).create().unwrap();
+    model.first.add(7);
+    model.long.set(&"x".repeat(3000));
+    model.last.add(9);
+    assert_eq!(model.len(), 8192);
+
+    let stats = StatsFile::open(model.path()).unwrap();
+    assert_eq!(stats.read_all().unwrap().len(), 3);
+
+    // Cut to one page: the long text and the last counter are gone.
+    cut(model.path(), 4096);
+    let err = stats.read_all().unwrap_err();
+    assert!(matches!(err, ReadError::Shrunk { len: 8192, .. }), "{err}");
+    assert!(err.to_string().contains("shrank"), "{err}");
+    // The cursor and the iterator say the same, and keep saying it.
+    let mut cursor = stats.cursor();
+    let mut results = Vec::new();
+    while let Some(field) = cursor.next_field() {
+        results.push(field.map(|f| f.label.to_owned()).map_err(|e| e.to_string()));
+    }
+    assert!(
+        matches!(results.last(), Some(Err(e)) if e.contains("shrank")),
+        "{results:?}"
+    );
+    assert!(stats.fields().any(|field| field.is_err()));
+
+    // The writer, whose second page is cut off too, writes on.
+    model.long.set("still here");
+    model.last.incr();
+    model.first.incr();
+    assert_eq!(model.long.get(), "still here");
+
+    // Opened again, the file reads as what it now is: one page, whose last
+    // field runs past its end.
+    let again = StatsFile::open(model.path()).unwrap();
+    let err = again.read_all().unwrap_err();
+    assert!(matches!(err, ReadError::PastEnd { .. }), "{err}");
+    let first = again.fields().next().unwrap().unwrap();
+    assert_eq!(
+        (first.label.as_str(), first.value.to_string()),
+        ("first", "8".into())
+    );
+}
+
+#[test]
+fn a_file_cut_to_nothing_reads_as_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = TwoPages::options().path(dir.path()).create().unwrap();
+    let stats = StatsFile::open(model.path()).unwrap();
+    cut(model.path(), 0);
+    let err = stats.read_all().unwrap_err();
+    assert!(matches!(err, ReadError::Shrunk { field: 1, .. }), "{err}");
+    // Refilled by someone else (as a writer re-creating the file with
+    // O_TRUNC would): the new content, or the error again, never a crash.
+    std::fs::write(model.path(), vec![1u8; 10]).unwrap();
+    let _ = stats.read_all();
+    model.first.incr();
+}
+
+#[test]
+fn a_sigbus_elsewhere_still_ends_the_process() {
+    match child_role().as_deref() {
+        Some("foreign-mapping") => {
+            // The library's handler is installed by the first mapping.
+            let dir = tempfile::tempdir().unwrap();
+            let _model = TwoPages::options().path(dir.path()).create().unwrap();
+            let path = dir.path().join("plain");
+            std::fs::write(&path, vec![7u8; 8192]).unwrap();
+            let file = File::open(&path).unwrap();
+            // SAFETY: a fresh read-only private mapping of 8192 bytes of an
+            // open file; the loads below are what this child is for.
+            let map = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    8192,
+                    libc::PROT_READ,
+                    libc::MAP_SHARED,
+                    std::os::fd::AsRawFd::as_raw_fd(&file),
+                    0,
+                )
+            };
+            assert_ne!(map, libc::MAP_FAILED);
+            cut(&path, 0);
+            // SAFETY: inside the mapping; the file was cut, so this load
+            // raises SIGBUS, which must end this process.
+            let byte = unsafe { map.cast::<u8>().add(4096).read_volatile() };
+            println!("survived a SIGBUS, read {byte}");
+            std::process::exit(0);
+        }
+        Some(other) => panic!("unknown role {other}"),
+        None => {}
+    }
+    let out = child_test(
+        "a_sigbus_elsewhere_still_ends_the_process",
+        "foreign-mapping",
+    )
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGBUS),
+        "{:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout.contains("survived"), "{stdout}");
+}
