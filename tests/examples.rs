@@ -1,26 +1,12 @@
 //! The examples, run as the README runs them: their files read back by
 //! `slurpstats` from another process.
 //!
-//! `cargo test` builds the examples before running tests; they are found
-//! next to this test binary (`target/<profile>/examples/`).
+mod common;
 
 use std::path::PathBuf;
 use std::process::Command;
 
-fn example(name: &str) -> PathBuf {
-    let deps = std::env::current_exe().expect("test binary path");
-    let profile_dir = deps
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>");
-    let path = profile_dir.join("examples").join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run the tests with `cargo test --workspace`, which builds the examples",
-        path.display()
-    );
-    path
-}
+use common::example;
 
 /// `label value` pairs from slurpstats' text output.
 fn slurp(path: &std::path::Path) -> Vec<(String, String)> {

@@ -267,6 +267,55 @@ pub fn child_test(test: &str, role: &str) -> std::process::Command {
 }
 
 /// The role this process plays if a test started it with [`child_test`].
+///
+/// A process that plays a role is killed when the test thread that
+/// started it ends, so that a failing test leaves no writer spinning.
 pub fn child_role() -> Option<String> {
-    std::env::var(CHILD_ROLE).ok()
+    let role = std::env::var(CHILD_ROLE).ok()?;
+    // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number and touches no
+    // memory of this process.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+    Some(role)
+}
+
+/// A child process that is killed and reaped when the guard goes, however
+/// the test ends.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl std::ops::Deref for KillOnDrop {
+    type Target = std::process::Child;
+
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for KillOnDrop {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The example `name`, built by `cargo test` before the tests run, next to
+/// this test binary (`target/<profile>/examples/`).
+pub fn example(name: &str) -> PathBuf {
+    let deps = std::env::current_exe().expect("test binary path");
+    let profile_dir = deps
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>");
+    let path = profile_dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run the tests with `cargo test --workspace`, which builds the examples",
+        path.display()
+    );
+    path
 }
