@@ -39,7 +39,8 @@ pub(crate) enum Decoded {
     Float(f64),
     Bool(bool),
     /// A string (`s` or `c`): its raw bytes, not yet cut at a NUL or
-    /// decoded, are in the buffer.
+    /// decoded, are in the buffer (up to its first NUL at least, see
+    /// [`append_value`]).
     Text,
 }
 
@@ -58,8 +59,9 @@ impl Storage<'_> {
     /// Reads the current value: the only buffer of an unbuffered field,
     /// otherwise buffer `write_buffer ^ 1`, under its seqlock if it has one.
     ///
-    /// The bytes of a string value are left in `text` (cleared first); its
-    /// size was checked against the file, so it is bounded.
+    /// The bytes of a string value are left in `text` (cleared first), up
+    /// to its first NUL at least; its size was checked against the file, so
+    /// it is bounded.
     #[inline(always)]
     pub(crate) fn read(&self, text: &mut Vec<u8>) -> Result<Reading, Failed> {
         let write_buffer = self.load_write_buffer()?;
@@ -131,9 +133,7 @@ impl Storage<'_> {
         }
         // Bounded: the storage (which holds the item) lies inside the view.
         bytes.clear();
-        self.view
-            .append_to(value_offset, item.size(), bytes)
-            .ok_or_else(|| self.past_end())?;
+        append_value(self.view, item, value_offset, bytes).ok_or_else(|| self.past_end())?;
         fence(Ordering::Acquire);
         let after = self.view.load_u64(seq_offset, Ordering::Relaxed);
         Ok((after == Some(before)).then(|| decode_bytes(item, self.sig.byte_order(), bytes)))
@@ -156,9 +156,7 @@ impl Storage<'_> {
                 // Bounded: the storage (which holds the item) lies inside
                 // the view.
                 text.clear();
-                self.view
-                    .append_to(at, item.size(), text)
-                    .ok_or_else(|| self.past_end())?;
+                append_value(self.view, item, at, text).ok_or_else(|| self.past_end())?;
                 Decoded::Text
             }
             _ => {
@@ -225,6 +223,36 @@ impl Storage<'_> {
             offset: self.write_buffer_at,
             found,
         })
+    }
+}
+
+/// How many bytes of a string value are copied at a time: see
+/// [`append_value`].
+const TEXT_PIECE: usize = 4096;
+
+/// Appends the bytes of `item`, at `offset`, to `dst`; for a string, only
+/// up to the end of the first [`TEXT_PIECE`]-byte piece that holds a NUL.
+///
+/// The value of a string ends at its first NUL, so the bytes after that
+/// piece would be copied only to be dropped. A hostile file may declare a
+/// string of gigabytes (`4294967296s`) and be that large, sparse, its
+/// zeros costing no disk: copied whole, the string would cost as much
+/// memory and time; cut this way it costs one piece. `None` if the bytes
+/// are outside the view.
+fn append_value(view: &View, item: Item, offset: usize, dst: &mut Vec<u8>) -> Option<()> {
+    let size = item.size();
+    if !matches!(item.code(), Code::Bytes | Code::Char | Code::Pad) {
+        return view.append_to(offset, size, dst);
+    }
+    let mut done = 0;
+    loop {
+        let piece = (size - done).min(TEXT_PIECE);
+        let start = dst.len();
+        view.append_to(offset.checked_add(done)?, piece, dst)?;
+        done += piece;
+        if done == size || dst.get(start..).is_some_and(|bytes| bytes.contains(&0)) {
+            return Some(());
+        }
     }
 }
 
@@ -397,5 +425,96 @@ mod tests {
         }
         assert!(load_scalar(&view, 20, 8).is_none());
         assert!(load_scalar(&view, usize::MAX, 2).is_none());
+    }
+
+    /// Reads the value of an unbuffered field (or, with `write_buffer` 1,
+    /// buffer 0 of a buffered one) whose `write_buffer` byte is at
+    /// `write_buffer_at`; returns it and the buffer the bytes went to.
+    fn read_at(view: &View, write_buffer_at: usize, sig: &str) -> (Reading, Vec<u8>) {
+        let sig = Signature::parse(sig.as_bytes()).unwrap();
+        let storage = Storage {
+            view,
+            field: 0,
+            write_buffer_at,
+            sig: &sig,
+        };
+        let mut text = Vec::new();
+        let reading = storage.read(&mut text).unwrap();
+        (reading, text)
+    }
+
+    /// Regression: a string value used to be copied whole before it was cut
+    /// at its first NUL, so a sparse file of a few gigabytes declaring one
+    /// string of 4 GiB (zeros, costing no disk) made a reader allocate and
+    /// copy 4 GiB. Now it copies one piece.
+    #[test]
+    fn a_huge_string_is_copied_only_up_to_its_first_nul() {
+        use std::os::unix::fs::FileExt;
+
+        const GIB: u64 = 1 << 30;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sparse.mmstats");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(5 * GIB).unwrap();
+        file.write_all_at(&[UNBUFFERED, b'a', b'b'], 0).unwrap();
+        drop(file);
+        let file = std::fs::File::open(&path).unwrap();
+        let view = View::map(&file, 5 * GIB as usize).unwrap();
+
+        let (reading, text) = read_at(&view, 0, "4294967296s");
+        assert_eq!(reading.value, Decoded::Text);
+        assert_eq!(decode_text(&text), "ab");
+        assert!(text.len() <= TEXT_PIECE, "{}", text.len());
+        assert!(text.capacity() <= 2 * TEXT_PIECE, "{}", text.capacity());
+    }
+
+    /// Cut into pieces, a string still reads as the bytes before its first
+    /// NUL wherever that is (or all of it), plain or seqlocked.
+    #[test]
+    fn strings_read_in_pieces_keep_their_value() {
+        let size = 3 * TEXT_PIECE + 5;
+        let nuls = [
+            None,
+            Some(0),
+            Some(1),
+            Some(TEXT_PIECE - 1),
+            Some(TEXT_PIECE),
+            Some(2 * TEXT_PIECE + 3),
+            Some(size - 1),
+        ];
+        for nul in nuls {
+            let mut string: Vec<u8> = (0..size).map(|i| b'a' + (i % 26) as u8).collect();
+            if let Some(at) = nul {
+                string[at] = 0;
+                // Bytes after the NUL are not part of the value.
+                string[size - 1] = b'!';
+            }
+            let want: String = string
+                .iter()
+                .take_while(|&&b| b != 0)
+                .map(|&b| char::from(b))
+                .collect();
+
+            // Unbuffered: `write_buffer` at 0, the string from 1 on.
+            let mut bytes = vec![UNBUFFERED];
+            bytes.extend(&string);
+            let view = View::from_bytes(&bytes);
+            let (reading, text) = read_at(&view, 0, &format!("{size}s"));
+            assert_eq!(reading.value_offset, 1);
+            assert_eq!(decode_text(&text), want, "NUL at {nul:?}");
+
+            // Seqlocked: `write_buffer` 1 at 7, buffer 0 from 8 on, its
+            // sequence word (even: no write going on) first.
+            let mut bytes = vec![0u8; 7];
+            bytes.push(1);
+            bytes.extend(0u64.to_ne_bytes());
+            bytes.extend(&string);
+            bytes.extend(vec![b'z'; 8 + size]);
+            let view = View::from_bytes(&bytes);
+            let (reading, text) = read_at(&view, 7, &format!("=8x{size}s"));
+            assert_eq!(reading.seq_offset, Some(8));
+            assert_eq!(reading.value_offset, 16);
+            assert_eq!(decode_text(&text), want, "seqlocked, NUL at {nul:?}");
+        }
     }
 }

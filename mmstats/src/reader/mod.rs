@@ -80,9 +80,12 @@ pub use value::{Value, ValueRef};
 /// Opening maps the file read-only; nothing is read from it but the version
 /// byte until [`fields`](StatsFile::fields) is iterated.
 ///
-/// A file that another process truncates while it is mapped makes the
-/// reading process die of `SIGBUS` when a read touches a page past the new
-/// end; writers of this crate and of Python 0.8 never shrink a file.
+/// A file that another process truncates while it is mapped does not kill
+/// the reading process with `SIGBUS`: the pages past the new end read as
+/// zeros, and the read that notices (of [`fields`](StatsFile::fields), a
+/// [`Cursor`] or [`read_all`](StatsFile::read_all)) ends with
+/// [`ReadError::Shrunk`]; open the file again to read what it now holds.
+/// Writers of this crate and of Python 0.8 never shrink a file.
 pub struct StatsFile {
     view: View,
     path: Option<PathBuf>,
