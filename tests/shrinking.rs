@@ -1,7 +1,8 @@
 //! A stats file cut short while it is mapped: readers get an error (or the
 //! new content), never `SIGBUS`; a writer whose file is cut keeps running;
 //! and a `SIGBUS` from a mapping that is not a stats file still ends the
-//! process, as it would without the library.
+//! process, as it would without the library. A file replaced or removed
+//! while it is mapped reads as it was, and the reader can tell.
 
 mod common;
 
@@ -92,6 +93,60 @@ fn a_file_cut_to_nothing_reads_as_an_error() {
     std::fs::write(model.path(), vec![1u8; 10]).unwrap();
     let _ = stats.read_all();
     model.first.incr();
+}
+
+#[test]
+fn a_reader_tells_when_its_file_is_replaced_or_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = TwoPages::options()
+        .path(dir.path())
+        .filename("job.mmstats")
+        .create()
+        .unwrap();
+    first.first.add(5);
+    let stats = StatsFile::open(first.path()).unwrap();
+    assert!(!stats.is_replaced());
+    // Written to in place: the same file.
+    first.first.incr();
+    assert!(!stats.is_replaced());
+
+    // The writer ends and a new one re-creates the file under its name.
+    drop(first);
+    // Another test of this binary may be starting a child process: until
+    // it calls exec, the child holds a copy of every descriptor of this
+    // process, the first writer's locked one too, so the name can look
+    // taken for a moment.
+    let second = (0..200)
+        .find_map(|_| {
+            let created = TwoPages::options()
+                .path(dir.path())
+                .filename("job.mmstats")
+                .create();
+            match created {
+                Err(mmstats::Error::Occupied { .. }) => {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    None
+                }
+                other => Some(other.unwrap()),
+            }
+        })
+        .expect("the first writer's lock outlived it");
+    second.first.add(100);
+    assert!(stats.is_replaced());
+    // The old mapping still reads, as the old file.
+    assert_eq!(stats.read_all().unwrap()[0].value.to_string(), "6");
+    let reopened = StatsFile::open(second.path()).unwrap();
+    assert!(!reopened.is_replaced());
+    assert_eq!(reopened.read_all().unwrap()[0].value.to_string(), "100");
+
+    // Removed (as a cleaner would): replaced by nothing.
+    second.remove().unwrap();
+    assert!(reopened.is_replaced());
+    assert_eq!(reopened.read_all().unwrap()[0].value.to_string(), "100");
+    // Bytes in memory are never replaced.
+    assert!(!StatsFile::from_bytes(vec![1u8, 0, 0])
+        .unwrap()
+        .is_replaced());
 }
 
 #[test]

@@ -64,6 +64,7 @@ use core::fmt;
 use core::sync::atomic::Ordering;
 use std::fs::{File, OpenOptions};
 use std::io;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -86,9 +87,17 @@ pub use value::{Value, ValueRef};
 /// [`Cursor`] or [`read_all`](StatsFile::read_all)) ends with
 /// [`ReadError::Shrunk`]; open the file again to read what it now holds.
 /// Writers of this crate and of Python 0.8 never shrink a file.
+///
+/// A file that is removed, or replaced by another under the same name (a
+/// writer that re-created it, a cleaner), stays mapped and readable as it
+/// was: [`is_replaced`](StatsFile::is_replaced) tells, and a long-lived
+/// reader that asks opens the path again to read the new file.
 pub struct StatsFile {
     view: View,
     path: Option<PathBuf>,
+    /// The device and inode of the file mapped, for
+    /// [`is_replaced`](StatsFile::is_replaced).
+    identity: Option<(u64, u64)>,
     version: u8,
     /// Buffers for [`read_all`](StatsFile::read_all) to reuse.
     scratch: Mutex<Scratch>,
@@ -152,7 +161,9 @@ impl StatsFile {
             )
         })?;
         let view = View::map(&file, len).map_err(|e| io_error(IoAction::Map, e))?;
-        StatsFile::new(view, Some(path.to_owned()))
+        let mut stats = StatsFile::new(view, Some(path.to_owned()))?;
+        stats.identity = Some((meta.dev(), meta.ino()));
+        Ok(stats)
     }
 
     /// Reads stats from bytes in memory (a copy of a file, say).
@@ -185,6 +196,7 @@ impl StatsFile {
             Some(VERSION) => Ok(StatsFile {
                 view,
                 path,
+                identity: None,
                 version: VERSION,
                 scratch: Mutex::new(Scratch::default()),
             }),
@@ -211,6 +223,46 @@ impl StatsFile {
     /// [`from_bytes`](StatsFile::from_bytes).
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// Whether the path this file was opened with names another file now,
+    /// or nothing: the file was removed, or replaced (renamed over, or
+    /// removed and created again). The mapping still shows the file that
+    /// was opened; open the path again to read the new one. A file changed
+    /// in place, even cut short and refilled, is not replaced (its reads
+    /// end with [`ReadError::Shrunk`] where it shrank). Always `false` for
+    /// [`from_bytes`](StatsFile::from_bytes).
+    ///
+    /// One `stat` of the path: cheap, but a system call, so ask once per
+    /// round of reads rather than per field.
+    ///
+    /// ```
+    /// use mmstats::reader::StatsFile;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("job.mmstats");
+    /// std::fs::write(&path, [1u8, 0, 0])?;
+    /// let stats = StatsFile::open(&path)?;
+    /// assert!(!stats.is_replaced());
+    ///
+    /// // Another file takes the name.
+    /// std::fs::write(dir.path().join("new"), [1u8, 0, 0])?;
+    /// std::fs::rename(dir.path().join("new"), &path)?;
+    /// assert!(stats.is_replaced());
+    /// let stats = StatsFile::open(&path)?;
+    /// assert!(!stats.is_replaced());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn is_replaced(&self) -> bool {
+        let (Some(path), Some(identity)) = (&self.path, self.identity) else {
+            return false;
+        };
+        match std::fs::metadata(path) {
+            Ok(meta) => (meta.dev(), meta.ino()) != identity,
+            Err(_) => true,
+        }
     }
 
     /// Iterates over the fields, reading each one as it comes.
