@@ -5,8 +5,9 @@
 //! every so often; the parent kills it with `SIGKILL` at a random moment,
 //! from before the model exists to long after. Every file left behind must
 //! read cleanly, hold a counter at least as large as the last value the
-//! writer reported, and show in `slurpstats`; a killed writer's name can be
-//! taken by a new model at once (its lock died with it).
+//! writer reported, and show in `slurpstats`; `cleanstats` then removes
+//! them all, and a killed writer's name can be taken by a new model at once
+//! (its lock died with it).
 //!
 //! Bounded for CI (30 kills); `MMSTATS_CRASH_KILLS` asks for more, e.g.
 //! `MMSTATS_CRASH_KILLS=200 cargo test --release --test crash -- --nocapture`.
@@ -232,4 +233,20 @@ fn a_killed_writer_leaves_a_clean_file_with_every_reported_count() {
         .create()
         .unwrap();
     assert_eq!(again.done.get(), 0);
+
+    // cleanstats removes every other file the killed writers left, and
+    // keeps the new writer's.
+    let out = Command::new(env!("CARGO_BIN_EXE_cleanstats"))
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let summary = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        summary.ends_with(&format!("Removed {}  -  1 alive\n", files - 1)),
+        "{summary}"
+    );
+    assert!(killed
+        .iter()
+        .all(|k| k.path == taken.path || !k.path.exists()));
+    assert!(again.path().exists());
 }

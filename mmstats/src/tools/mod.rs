@@ -5,7 +5,9 @@
 //! Enabled by the `tools` feature.
 #![forbid(unsafe_code)]
 
+pub mod cleanstats;
 pub mod escape;
 pub mod files;
 pub mod json;
+pub mod process;
 pub mod slurpstats;

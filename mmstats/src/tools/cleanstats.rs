@@ -1,0 +1,331 @@
+//! `cleanstats`: remove the stats files of processes that are gone.
+//!
+//! A file is removed only when it is a regular mmstats file with a
+//! `sys.pid` field (under any label prefix) and its writer is known to be
+//! gone:
+//!
+//! - Every live writer of this crate holds an exclusive `flock` on its file
+//!   for as long as its model lives. A file whose lock is held is alive,
+//!   whatever its `sys.pid` says; a file written by this crate (it has an
+//!   `org.rust.version` field) whose lock the cleaner can take has no
+//!   writer left, even if another process now has its pid (pid reuse, or a
+//!   writer in another pid namespace).
+//! - Python 0.8's writers hold no lock, so for their files the pid decides:
+//!   no such process, or one of another user (as the original cleaned), is
+//!   gone; a live process that started after the file's `sys.created` got
+//!   the pid by reuse, so the file is stale too.
+//!
+//! Anything else is left alone with a message: a file that is not an
+//! mmstats file, one without `sys.pid`, a symbolic link (never followed),
+//! anything that is not a regular file. The file is opened once, without
+//! following links, judged from that descriptor, and removed only if its
+//! name still leads to that same file.
+#![forbid(unsafe_code)]
+
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use rustix::fs::{FlockOperation, Mode, OFlags, CWD};
+use rustix::io::Errno;
+
+use super::escape::escape_controls;
+use super::files::input_files;
+use super::process::{liveness, start_time, Liveness};
+use crate::reader::{StatsFile, ValueRef};
+
+const AFTER_HELP: &str = "\
+Without FILE arguments, cleans $MMSTATS_GLOB, or else *.mmstats in
+$MMSTATS_PATH, or else *.mmstats in the temporary directory.
+
+A file goes when its writer is gone: a file of this library whose writer's
+lock is free, or a Python mmstats file whose sys.pid names no process, a
+process of another user, or a process that started after the file was
+created (the pid was reused). Files that are not mmstats files, that have
+no sys.pid, and symbolic links are left alone.
+
+Examples:
+  cleanstats                        clean the default place
+  cleanstats --dry-run              list what would go, remove nothing
+  cleanstats /var/run/myapp         every *.mmstats file in a directory
+  cleanstats -v /tmp/job-*.mmstats  also say why each kept file is alive
+
+Prints what it removes and a summary line, `Removed N  -  M alive`.
+Exit status: 0 if every file was judged (and removed if stale), 1 if some
+could not be, 2 for bad usage.";
+
+/// The command line of `cleanstats`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cleanstats",
+    version,
+    about = "Remove the mmstats files of processes that are gone",
+    after_help = AFTER_HELP
+)]
+pub struct Args {
+    /// Stats files to clean; a directory means the *.mmstats files in it
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// List the files that would be removed, and remove nothing
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
+
+    /// Also list the files kept alive, and why
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// What a file's fate is, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Its writer is alive: kept.
+    Alive(String),
+    /// Its writer is gone: removed.
+    Stale(String),
+    /// Not a file cleanstats judges: left alone.
+    Skipped(String),
+}
+
+/// Parses the command line `args` (program name first) and runs the tool;
+/// returns the exit status.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("notes.mmstats"), "not stats")?;
+/// let (mut out, mut err) = (Vec::new(), Vec::new());
+/// let status = mmstats::tools::cleanstats::main(
+///     ["cleanstats".as_ref(), dir.path().as_os_str()],
+///     &mut out,
+///     &mut err,
+/// );
+/// assert_eq!(status, 0);
+/// assert_eq!(String::from_utf8(out)?, "Removed 0  -  0 alive\n");
+/// assert!(String::from_utf8(err)?.contains("not an mmstats file"));
+/// assert!(dir.path().join("notes.mmstats").exists());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn main<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    match Args::try_parse_from(args) {
+        Ok(args) => run(&args, out, err),
+        Err(e) => {
+            let (stream, status): (&mut dyn Write, u8) =
+                if e.use_stderr() { (err, 2) } else { (out, 0) };
+            // Nothing sensible is left to do if even this cannot be written.
+            let _ = write!(stream, "{e}").and_then(|()| stream.flush());
+            status
+        }
+    }
+}
+
+/// Runs the tool with parsed arguments; returns the exit status.
+pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let mut failed = false;
+    let (mut removed, mut alive) = (0usize, 0usize);
+    // Output that cannot be written is not worth stopping the cleaning
+    // for: the files are what matters, and the status still says so.
+    let say = |stream: &mut dyn Write, line: String| {
+        let _ = writeln!(stream, "{}", escape_controls(&line));
+    };
+    for file in input_files(&args.files, crate::default_glob) {
+        let path = match file {
+            Ok(path) => path,
+            Err(reason) => {
+                failed = true;
+                say(err, format!("cleanstats: {reason}"));
+                continue;
+            }
+        };
+        let shown = path.display();
+        let judged = match judge(&path) {
+            Ok(judged) => judged,
+            Err(reason) => {
+                failed = true;
+                say(err, format!("cleanstats: {shown}: {reason}"));
+                continue;
+            }
+        };
+        match judged {
+            (Verdict::Alive(why), _) => {
+                alive += 1;
+                if args.verbose {
+                    say(out, format!("alive {shown}: {why}"));
+                }
+            }
+            (Verdict::Skipped(why), _) => {
+                say(err, format!("cleanstats: {shown}: left alone: {why}"))
+            }
+            (Verdict::Stale(why), Some(file)) if args.dry_run => {
+                drop(file);
+                removed += 1;
+                say(out, format!("would remove {shown}: {why}"));
+            }
+            (Verdict::Stale(why), Some(file)) => match remove_if_same(&path, &file) {
+                Ok(true) => {
+                    removed += 1;
+                    say(out, format!("removed {shown}: {why}"));
+                }
+                Ok(false) => say(
+                    err,
+                    format!("cleanstats: {shown}: left alone: replaced while it was checked"),
+                ),
+                Err(e) => {
+                    failed = true;
+                    say(err, format!("cleanstats: {shown}: cannot remove: {e}"));
+                }
+            },
+            (Verdict::Stale(_), None) => {}
+        }
+    }
+    let verb = if args.dry_run {
+        "Would remove"
+    } else {
+        "Removed"
+    };
+    say(out, format!("{verb} {removed}  -  {alive} alive"));
+    let _ = out.flush();
+    u8::from(failed)
+}
+
+/// The most a stats file is read: far more than any model needs.
+const MAX_STATS_FILE: u64 = 64 << 20;
+
+/// Judges the file at `path`: its verdict and, unless skipped, the file
+/// opened (and, when stale, locked) for removal.
+///
+/// # Errors
+///
+/// Why it could not be judged: it could not be opened (other than for
+/// being a link, a special file or gone), inspected or read.
+pub fn judge(path: &Path) -> Result<(Verdict, Option<File>), String> {
+    let skipped = |why: &str| Ok((Verdict::Skipped(why.to_owned()), None));
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let file = match rustix::fs::openat(CWD, path, flags, Mode::empty()) {
+        Ok(fd) => File::from(fd),
+        Err(Errno::LOOP) => return skipped("a symbolic link, not followed"),
+        Err(Errno::NOENT) => return skipped("gone before it could be read"),
+        Err(e) => return Err(format!("cannot open: {}", io::Error::from(e))),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("cannot inspect: {e}"))?;
+    if !meta.is_file() {
+        return skipped("not a regular file");
+    }
+    if meta.len() > MAX_STATS_FILE {
+        return skipped("too large to be an mmstats file");
+    }
+    let mut bytes = Vec::new();
+    (&file)
+        .take(MAX_STATS_FILE)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let facts = match Facts::read(bytes) {
+        Ok(facts) => facts,
+        Err(why) => return Ok((Verdict::Skipped(why), None)),
+    };
+    let Some(pid) = facts.pid else {
+        return skipped("no sys.pid field");
+    };
+    match rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => {}
+        Err(Errno::WOULDBLOCK) => {
+            return Ok((
+                Verdict::Alive(format!("its writer (pid {pid}) holds its lock")),
+                None,
+            ))
+        }
+        Err(e) => return Err(format!("cannot test its lock: {}", io::Error::from(e))),
+    }
+    let verdict = if facts.rust {
+        Verdict::Stale(format!("its writer (pid {pid}) is gone: its lock is free"))
+    } else {
+        judge_by_pid(pid, facts.created)
+    };
+    Ok((verdict, Some(file)))
+}
+
+/// The verdict on a file without a writer's lock (Python 0.8's), from its
+/// `sys.pid` and `sys.created`.
+fn judge_by_pid(pid: i64, created: Option<f64>) -> Verdict {
+    match liveness(pid) {
+        Err(e) => Verdict::Skipped(format!("sys.pid {pid}: {e}")),
+        Ok(Liveness::Gone) => Verdict::Stale(format!("pid {pid} not found")),
+        Ok(Liveness::OtherUser) => {
+            Verdict::Stale(format!("pid {pid} is alive but owned by another user"))
+        }
+        Ok(Liveness::Alive) => {
+            let started = u32::try_from(pid).ok().and_then(|pid| start_time(pid).ok());
+            match (started, created) {
+                // The start time is good to a second; the file was created
+                // by the process, so after it started.
+                (Some(started), Some(created)) if started > created + 1.0 => Verdict::Stale(format!(
+                    "pid {pid} was reused: its process started at {started:.0}, after the file was created at {created:.0}"
+                )),
+                _ => Verdict::Alive(format!("pid {pid} is alive")),
+            }
+        }
+    }
+}
+
+/// What a cleaner needs to know of a stats file.
+#[derive(Debug, Default)]
+struct Facts {
+    pid: Option<i64>,
+    created: Option<f64>,
+    /// Written by this crate, whose writers hold a lock.
+    rust: bool,
+}
+
+impl Facts {
+    /// Reads the facts from a file's bytes; why the bytes are not an
+    /// mmstats file if they are not.
+    fn read(bytes: Vec<u8>) -> Result<Facts, String> {
+        let stats =
+            StatsFile::from_bytes(bytes).map_err(|e| format!("not an mmstats file: {e}"))?;
+        let mut facts = Facts::default();
+        let mut cursor = stats.cursor();
+        while let Some(field) = cursor.next_field() {
+            let field = match field {
+                Ok(field) => field,
+                // The fields before a broken one are still the file's.
+                Err(_) if facts.pid.is_some() => break,
+                Err(e) => return Err(format!("not a readable mmstats file: {e}")),
+            };
+            let label = field.label;
+            if label.ends_with("sys.pid") {
+                facts.pid = match field.value {
+                    ValueRef::UInt(pid) => i64::try_from(pid).ok(),
+                    ValueRef::Int(pid) => Some(pid),
+                    _ => None,
+                };
+            } else if label.ends_with("sys.created") {
+                facts.created = field.value.as_f64();
+            } else if label.ends_with("org.rust.version") {
+                facts.rust = true;
+            }
+        }
+        Ok(facts)
+    }
+}
+
+/// Removes `path` if it still names `file`; whether it did.
+fn remove_if_same(path: &Path, file: &File) -> io::Result<bool> {
+    let own = file.metadata()?;
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if (meta.dev(), meta.ino()) == (own.dev(), own.ino()) => {
+            std::fs::remove_file(path)?;
+            Ok(true)
+        }
+        Ok(_) => Ok(false),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}

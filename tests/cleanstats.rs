@@ -1,0 +1,292 @@
+//! `cleanstats`, run as a command against files of live and killed writer
+//! processes, Python 0.8 files whose pid is gone or was reused, and files
+//! it must never remove.
+
+mod common;
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use mmstats::reader::StatsFile;
+use mmstats::{Counter, MmStats};
+
+use common::{child_role, child_test, fixtures_dir, KillOnDrop};
+
+#[derive(MmStats)]
+struct Job {
+    done: Counter,
+}
+
+/// One test at a time: a child process another test starts holds a copy of
+/// every descriptor of this process until it calls exec, the lock of a
+/// model just dropped too, which would make its file look alive.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn cleanstats(args: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cleanstats"))
+        .args(args)
+        .env_remove("MMSTATS_GLOB")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// A model of [`Job`] at `dir/name`, created and dropped by this process:
+/// its lock is free, its `sys.pid` is this (live) process.
+fn abandoned(dir: &Path, name: &str) -> PathBuf {
+    let job = Job::options().path(dir).filename(name).create().unwrap();
+    job.done.add(3);
+    job.path().to_owned()
+}
+
+/// Starts a writer process with a model at `path`, and waits until the file
+/// is there.
+fn writer(test: &str, path: &Path) -> KillOnDrop {
+    let mut child = KillOnDrop(
+        child_test(test, "writer")
+            .env("MMSTATS_CLEAN_PATH", path)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.stdout.as_mut().unwrap();
+    let ready = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line == "ready");
+    assert!(ready, "the writer did not start");
+    child
+}
+
+/// The writer's part: a model at the given path, kept until killed.
+fn play_writer() -> bool {
+    let Some(role) = child_role() else {
+        return false;
+    };
+    assert_eq!(role, "writer");
+    let path = PathBuf::from(std::env::var_os("MMSTATS_CLEAN_PATH").unwrap());
+    let job = Job::options()
+        .path(path.parent().unwrap())
+        .filename(path.file_name().unwrap().to_str().unwrap())
+        .create()
+        .unwrap();
+    job.done.incr();
+    println!("\nready");
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+}
+
+#[test]
+fn removes_the_files_of_gone_writers_and_keeps_the_live_ones() {
+    const TEST: &str = "removes_the_files_of_gone_writers_and_keeps_the_live_ones";
+    if play_writer() {
+        return;
+    }
+    let _turn = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let live_path = dir.path().join("live.mmstats");
+    let killed_path = dir.path().join("killed.mmstats");
+    let _live = writer(TEST, &live_path);
+    let mut killed = writer(TEST, &killed_path);
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    // Its writer is gone though its sys.pid (this process) is alive: the
+    // free lock tells.
+    let abandoned = abandoned(dir.path(), "abandoned.mmstats");
+
+    let out = cleanstats(&[dir.path()]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(live_path.exists(), "the live writer's file was removed");
+    assert!(!killed_path.exists(), "{stdout}");
+    assert!(!abandoned.exists(), "{stdout}");
+    assert!(stdout.ends_with("Removed 2  -  1 alive\n"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("removed {}: its writer", killed_path.display())),
+        "{stdout}"
+    );
+    // The live file still reads: cleaning did not disturb its writer.
+    assert!(StatsFile::open(&live_path).unwrap().read_all().is_ok());
+
+    // Once more: nothing left to remove, and -v says why the rest lives.
+    let out = Command::new(env!("CARGO_BIN_EXE_cleanstats"))
+        .arg("-v")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("holds its lock"), "{stdout}");
+    assert!(stdout.ends_with("Removed 0  -  1 alive\n"), "{stdout}");
+}
+
+/// A copy of the Python fixture `blog_script` with its `sys.pid` and
+/// `sys.created` set.
+fn python_file(path: &Path, pid: u32, created: f64) {
+    let mut bytes = fs::read(fixtures_dir().join("blog_script.mmstats")).unwrap();
+    let fields = StatsFile::from_bytes(bytes.clone())
+        .unwrap()
+        .read_all()
+        .unwrap();
+    assert!(!fields.iter().any(|f| f.label.contains("rust")));
+    let at = |label: &str| {
+        fields
+            .iter()
+            .find(|f| f.label == label)
+            .unwrap()
+            .value_offset
+    };
+    let pid_at = at("sys.pid");
+    bytes[pid_at..pid_at + 4].copy_from_slice(&pid.to_ne_bytes());
+    let created_at = at("sys.created");
+    bytes[created_at..created_at + 8].copy_from_slice(&created.to_ne_bytes());
+    fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn python_files_go_by_their_pid_and_its_start_time() {
+    let _turn = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let me = std::process::id();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    // This process, alive, but started long after the file was made: the
+    // pid was reused.
+    let reused = dir.path().join("reused.mmstats");
+    python_file(&reused, me, 1_000_000_000.0);
+    // This process, which was running when the file was made.
+    let alive = dir.path().join("alive.mmstats");
+    python_file(&alive, me, now);
+    // A process that has exited.
+    let mut gone_child = Command::new("true").spawn().unwrap();
+    let gone_pid = gone_child.id();
+    gone_child.wait().unwrap();
+    let gone = dir.path().join("gone.mmstats");
+    python_file(&gone, gone_pid, now);
+
+    let out = cleanstats(&[dir.path()]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(alive.exists(), "{stdout}");
+    assert!(!reused.exists(), "{stdout}");
+    assert!(!gone.exists(), "{stdout}");
+    assert!(stdout.contains(&format!("pid {me} was reused")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("pid {gone_pid} not found")),
+        "{stdout}"
+    );
+    assert!(stdout.ends_with("Removed 2  -  1 alive\n"), "{stdout}");
+}
+
+#[test]
+fn never_removes_what_is_not_a_stale_stats_file() {
+    let _turn = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    // A stale stats file outside, reached only through a symbolic link.
+    let target = abandoned(elsewhere.path(), "target.mmstats");
+    std::os::unix::fs::symlink(&target, dir.path().join("link.mmstats")).unwrap();
+    fs::write(dir.path().join("notes.mmstats"), "not stats").unwrap();
+    fs::write(dir.path().join("empty.mmstats"), "").unwrap();
+    fs::copy(
+        fixtures_dir().join("edge_cases.mmstats"),
+        dir.path().join("no-pid.mmstats"),
+    )
+    .unwrap();
+    fs::create_dir(dir.path().join("dir.mmstats")).unwrap();
+    // kill(0) would ask about this process's group, kill(-1) about every
+    // process: both refused.
+    for (name, pid) in [("pid-zero.mmstats", 0i32), ("pid-negative.mmstats", -1)] {
+        let mut hostile = vec![1u8];
+        hostile.extend(7u16.to_ne_bytes());
+        hostile.extend(b"sys.pid");
+        hostile.extend(1u16.to_ne_bytes());
+        hostile.extend(b"i");
+        hostile.push(255);
+        hostile.extend(pid.to_ne_bytes());
+        fs::write(dir.path().join(name), &hostile).unwrap();
+    }
+    let before = fs::read_dir(dir.path()).unwrap().count();
+
+    let out = cleanstats(&[dir.path()]);
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert_eq!(stdout, "Removed 0  -  0 alive\n", "{stderr}");
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), before);
+    assert!(target.exists(), "the link's target was removed");
+    for (name, why) in [
+        ("link.mmstats", "symbolic link"),
+        ("notes.mmstats", "not an mmstats file"),
+        ("empty.mmstats", "not an mmstats file"),
+        ("no-pid.mmstats", "no sys.pid"),
+        ("pid-zero.mmstats", "not a process id"),
+        ("pid-negative.mmstats", "not a process id"),
+    ] {
+        let line = stderr
+            .lines()
+            .find(|line| line.contains(name))
+            .unwrap_or_else(|| panic!("no message for {name}:\n{stderr}"));
+        assert!(line.contains(why), "{line}");
+    }
+}
+
+#[test]
+fn dry_run_lists_what_would_go_and_removes_nothing() {
+    let _turn = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let stale = abandoned(dir.path(), "stale.mmstats");
+    let out = Command::new(env!("CARGO_BIN_EXE_cleanstats"))
+        .arg("--dry-run")
+        .env("MMSTATS_GLOB", dir.path().join("*.mmstats"))
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert_eq!(
+        stdout,
+        format!(
+            "would remove {}: its writer (pid {}) is gone: its lock is free\nWould remove 1  -  0 alive\n",
+            stale.display(),
+            std::process::id()
+        )
+    );
+    assert!(stale.exists());
+
+    // Without --dry-run, the default glob is cleaned for real.
+    let out = Command::new(env!("CARGO_BIN_EXE_cleanstats"))
+        .env("MMSTATS_GLOB", dir.path().join("*.mmstats"))
+        .output()
+        .unwrap();
+    assert!(text(&out.stdout).ends_with("Removed 1  -  0 alive\n"));
+    assert!(!stale.exists());
+}
+
+#[test]
+fn help_shows_examples_and_bad_usage_exits_2() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cleanstats"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    assert!(
+        help.contains("--dry-run") && help.contains("Examples:"),
+        "{help}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_cleanstats"))
+        .arg("--no-such-flag")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
