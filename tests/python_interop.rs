@@ -10,6 +10,9 @@
 //! - The same model given the same writes comes out byte for byte the same
 //!   from the original (`python/write_for_bytes.py`) and from Rust in the
 //!   python-exact layout.
+//! - `cleanstats` keeps the file of a live Python writer
+//!   (`python/live_writer.py`), which holds no lock, and removes it once the
+//!   writer is gone.
 //!
 //! CPython 2.7.18 is looked up through pyenv (`$PYENV_ROOT`, `pyenv root`,
 //! `~/.pyenv`). The package is expected in `<target>/py2-mmstats`, where
@@ -673,4 +676,61 @@ fn python_and_rust_write_the_same_bytes() {
         rust_bytes[end..].iter().all(|&b| b == 0),
         "Rust's file is zero after its fields"
     );
+}
+
+#[test]
+fn cleanstats_keeps_a_live_python_writers_file_and_removes_a_dead_ones() {
+    let Some(python) = peer("cleanstats_keeps_a_live_python_writers_file_and_removes_a_dead_ones")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = Command::new(&python.python)
+        .arg(workspace().join("tests/python/live_writer.py"))
+        .arg(dir.path())
+        .env("PYTHONPATH", &python.package)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .current_dir(&python.package)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(writer.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let path = PathBuf::from(line.trim());
+    assert_eq!(path, dir.path().join(format!("py-{}.mmstats", writer.id())));
+    let clean = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_cleanstats"))
+            .arg("-v")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    let kept = clean();
+    assert!(path.exists(), "{kept}");
+    assert!(
+        kept.contains(&format!("pid {} is alive", writer.id())),
+        "{kept}"
+    );
+    assert!(kept.ends_with("Removed 0  -  1 alive\n"), "{kept}");
+
+    // Closing its input ends the writer; its file stays behind.
+    drop(writer.stdin.take());
+    assert!(writer.wait().unwrap().success());
+    assert!(path.exists());
+    let cleaned = clean();
+    assert!(!path.exists(), "{cleaned}");
+    assert!(cleaned.contains("not found"), "{cleaned}");
+    assert!(cleaned.ends_with("Removed 1  -  0 alive\n"), "{cleaned}");
 }
