@@ -127,6 +127,38 @@ fn a_missing_file_is_reported_and_the_others_still_printed() {
 }
 
 #[test]
+fn a_file_it_may_not_read_is_reported_and_the_others_still_printed() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let readable = dir.path().join("blog_script.mmstats");
+    std::fs::copy(fixtures_dir().join("blog_script.mmstats"), &readable).unwrap();
+    std::fs::set_permissions(&readable, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let secret = dir.path().join("secret.mmstats");
+    std::fs::copy(fixtures_dir().join("blog_script.mmstats"), &secret).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_slurpstats"));
+    command
+        .args(["secret.mmstats", "blog_script.mmstats"])
+        .current_dir(dir.path());
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // Root reads anything: run as nobody, whom a 0600 file shuts out.
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+        command.uid(65534).gid(65534);
+    } else {
+        std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    let out = command.output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), expected_text("blog_script"));
+    assert_eq!(
+        text(&out.stderr),
+        "slurpstats: secret.mmstats: cannot open: Permission denied (os error 13)\n"
+    );
+}
+
+#[test]
 fn a_foreign_file_gets_a_clear_error() {
     let out = slurpstats(&["README.md", "empty.mmstats"]);
     assert_eq!(out.status.code(), Some(1));
