@@ -182,12 +182,25 @@ fn check_stale(target: &Path) -> Result<(), Error> {
     if read != 1 || first[0] != VERSION {
         return Err(occupied("it is not an mmstats file".into()));
     }
-    match rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive) {
-        Ok(()) => Ok(()),
-        Err(Errno::WOULDBLOCK) => Err(occupied("a live writer holds it".into())),
-        Err(err) => Err(occupied(format!("cannot test its lock: {err}"))),
+    // A cleaner removing the stale file holds its lock for a moment: ask a
+    // few times before taking the lock for a live writer's.
+    let mut attempt = 1;
+    loop {
+        match rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => return Ok(()),
+            Err(Errno::WOULDBLOCK) if attempt < LOCK_ATTEMPTS => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err(Errno::WOULDBLOCK) => return Err(occupied("a live writer holds it".into())),
+            Err(err) => return Err(occupied(format!("cannot test its lock: {err}"))),
+        }
     }
 }
+
+/// How many times a new model tries the lock of a stale file, a
+/// millisecond apart.
+const LOCK_ATTEMPTS: u32 = 10;
 
 /// Removes `path` if it is still the file `own` refers to.
 pub(crate) fn remove_own(path: &Path, own: &File) -> Result<(), Error> {
