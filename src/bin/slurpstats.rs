@@ -2,16 +2,8 @@
 //! `mmstats::tools::slurpstats` and `slurpstats --help`.
 #![forbid(unsafe_code)]
 
-use std::io::{self, BufWriter};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let mut err = io::stderr().lock();
-    ExitCode::from(mmstats::tools::slurpstats::main(
-        std::env::args_os(),
-        &mut out,
-        &mut err,
-    ))
+    mmstats::tools::run_process(|args, out, err| mmstats::tools::slurpstats::main(args, out, err))
 }

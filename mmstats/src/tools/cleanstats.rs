@@ -28,7 +28,6 @@ use std::io::{self, Read, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use clap::Parser;
 use rustix::fs::{FlockOperation, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
@@ -58,7 +57,7 @@ Exit status: 0 if every file was judged (and removed if stale), 1 if some
 could not be, 2 for bad usage.";
 
 /// The command line of `cleanstats`.
-#[derive(Debug, Parser)]
+#[derive(Debug, clap::Parser)]
 #[command(
     name = "cleanstats",
     version,
@@ -113,16 +112,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    match Args::try_parse_from(args) {
-        Ok(args) => run(&args, out, err),
-        Err(e) => {
-            let (stream, status): (&mut dyn Write, u8) =
-                if e.use_stderr() { (err, 2) } else { (out, 0) };
-            // Nothing sensible is left to do if even this cannot be written.
-            let _ = write!(stream, "{e}").and_then(|()| stream.flush());
-            status
-        }
-    }
+    super::parse_then_run::<Args, _, _>(args, out, err, run)
 }
 
 /// Runs the tool with parsed arguments; returns the exit status.

@@ -14,8 +14,6 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use clap::Parser;
-
 use super::escape::{escape_controls, push_escaped};
 use super::files::input_files;
 use super::json::FileJson;
@@ -36,7 +34,7 @@ Examples:
 Exit status: 0 if every file was read, 1 if any could not be, 2 for bad usage.";
 
 /// The command line of `slurpstats`.
-#[derive(Debug, Parser)]
+#[derive(Debug, clap::Parser)]
 #[command(
     name = "slurpstats",
     version,
@@ -91,16 +89,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    match Args::try_parse_from(args) {
-        Ok(args) => run(&args, out, err),
-        Err(e) => {
-            let (stream, status): (&mut dyn Write, u8) =
-                if e.use_stderr() { (err, 2) } else { (out, 0) };
-            // Nothing sensible is left to do if even this cannot be written.
-            let _ = write!(stream, "{e}").and_then(|()| stream.flush());
-            status
-        }
-    }
+    super::parse_then_run::<Args, _, _>(args, out, err, run)
 }
 
 /// Runs the tool with parsed arguments, reading the environment for the
