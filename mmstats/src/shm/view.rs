@@ -576,7 +576,10 @@ mod tests {
         use std::sync::atomic::AtomicBool;
 
         const SIZE: usize = 61;
-        const WRITES: u64 = 100_000;
+        // The writer writes until the reader has read this many values
+        // (or, should the reader never get one, this many times).
+        const GOOD_READS: u64 = 100;
+        const MAX_WRITES: u64 = 20_000_000;
         let mut builder = FileBuilder::new();
         let text = builder.laid_out("text", StatKind::Text, Some(SIZE), Layout::Aligned);
         let gauge = builder.laid_out(
@@ -599,6 +602,7 @@ mod tests {
         let mut map = unsafe { memmap2::MmapMut::map_mut(&file) }.unwrap();
         let base = map.as_mut_ptr() as usize;
         let done = AtomicBool::new(false);
+        let enough = AtomicBool::new(false);
         let seq0 = text.seq.unwrap();
         let writer = || {
             let byte = |offset: usize| {
@@ -614,7 +618,10 @@ mod tests {
                 // aligned layout puts sequence words and the u64 there).
                 unsafe { AtomicU64::from_ptr((base + offset) as *mut u64) }
             };
-            for i in 0..WRITES {
+            for i in 0..MAX_WRITES {
+                if enough.load(Ordering::Relaxed) {
+                    break;
+                }
                 let b = byte(text.write_buffer_at).load(Ordering::Relaxed);
                 let seq = word(seq0 + usize::from(b) * text.buffer_len);
                 let s = seq.load(Ordering::Relaxed);
@@ -658,6 +665,9 @@ mod tests {
                             fields[1].value
                         );
                         good += 1;
+                        if good == GOOD_READS {
+                            enough.store(true, Ordering::Relaxed);
+                        }
                     }
                     Err(ReadError::KeptChanging { .. }) => changing += 1,
                     Err(other) => panic!("{other}"),
@@ -665,6 +675,9 @@ mod tests {
             }
         });
         drop(map);
-        assert!(good > 0, "no successful read ({changing} gave up)");
+        assert!(
+            good >= GOOD_READS,
+            "{good} successful reads in {MAX_WRITES} writes ({changing} gave up)"
+        );
     }
 }
