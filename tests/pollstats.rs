@@ -1,0 +1,555 @@
+//! The `pollstats` binary, run as a command: against files that live
+//! writer processes (this test binary, started again) keep changing,
+//! against the Python 0.8 fixtures, and against files that appear, go and
+//! are replaced while it polls.
+
+mod common;
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{child_role, child_test, fixtures_dir, KillOnDrop};
+use mmstats::reader::{StatsFile, Value};
+use mmstats::{Counter, Gauge, MmStats, Text};
+
+/// What a writer publishes.
+#[derive(MmStats)]
+struct Live {
+    done: Counter,
+    level: Gauge<u32>,
+    #[mmstats(size = 32)]
+    user: Text,
+    busy: Gauge<bool>,
+}
+
+/// The environment variable that gives a writer its file.
+const WRITER_PATH: &str = "MMSTATS_POLLSTATS_TEST_PATH";
+
+/// The writer role: sets its gauges and text once, then counts about a
+/// thousand times a second (a millisecond's sleep between increments)
+/// until it is killed.
+fn play_writer() -> ! {
+    let path = PathBuf::from(std::env::var_os(WRITER_PATH).unwrap());
+    let stats = Live::options()
+        .path(path.parent().unwrap())
+        .filename(path.file_name().unwrap().to_str().unwrap())
+        .create()
+        .unwrap();
+    stats.level.set(42);
+    stats.user.set("writer\x1b[31m");
+    stats.busy.set(true);
+    loop {
+        stats.done.incr();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Starts a writer of `path` from the test `test`, and waits until it has
+/// counted.
+fn start_writer(test: &str, path: &Path) -> KillOnDrop {
+    let child = KillOnDrop(
+        child_test(test, "writer")
+            .env(WRITER_PATH, path)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let counted = StatsFile::open(path)
+            .and_then(|file| file.read_all())
+            .is_ok_and(|fields| {
+                fields
+                    .iter()
+                    .any(|f| f.label == "done" && f.value != Value::UInt(0))
+            });
+        if counted {
+            return child;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the writer of {} never counted",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `pollstats ARGS` in `dir`, with none of the variables that change its
+/// output set.
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pollstats"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("MMSTATS_GLOB")
+        .env_remove("MMSTATS_PATH")
+        .env_remove("COLUMNS")
+        .env_remove("NO_COLOR");
+    command
+}
+
+fn pollstats(dir: &Path, args: &[&str]) -> Output {
+    command(dir, args).output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap()
+}
+
+/// The cells of a row, trimmed.
+fn cells(line: &str) -> Vec<&str> {
+    line.split('|').map(str::trim).collect()
+}
+
+fn is_header(line: &str) -> bool {
+    line.contains("done/s") || line.contains("file ")
+}
+
+#[test]
+fn counters_show_their_rate_and_the_rest_their_current_value() {
+    const TEST: &str = "counters_show_their_rate_and_the_rest_their_current_value";
+    if child_role().is_some() {
+        play_writer();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.mmstats");
+    let _writer = start_writer(TEST, &path);
+    let out = pollstats(
+        dir.path(),
+        &[
+            "-c",
+            "3",
+            "-d",
+            "0.2",
+            "done,level,user,busy",
+            "live.mmstats",
+        ],
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        (out.status.code(), text(&out.stderr)),
+        (Some(0), ""),
+        "{stdout}"
+    );
+    assert!(!stdout.contains('\x1b'), "escape codes in {stdout:?}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert_eq!(
+        cells(lines[0]),
+        ["done/s", "level", "user", "busy"],
+        "{stdout}"
+    );
+    // The first row: the total so far, at least what the writer counted
+    // before we started; then changes per second. The writer sleeps a
+    // millisecond between increments, so no more than ~1000/s; on a loaded
+    // machine it may be much slower, but not stopped.
+    let total: u64 = cells(lines[1])[0].parse().unwrap();
+    assert!(total >= 1, "{stdout}");
+    for line in &lines[2..] {
+        let row = cells(line);
+        let rate: f64 = row[0].parse().unwrap();
+        assert!((5.0..1500.0).contains(&rate), "rate {rate} in {stdout}");
+        assert!(row[0].contains('.'), "{stdout}");
+    }
+    for line in &lines[1..] {
+        // The text is printed with its escape character escaped.
+        assert_eq!(
+            cells(line)[1..],
+            ["42", "writer\\x1b[31m", "True"],
+            "{stdout}"
+        );
+    }
+    // The original's layout: 20 characters a column.
+    assert!(
+        lines.iter().all(|l| l.chars().count() == 4 * 20 + 3),
+        "{stdout}"
+    );
+
+    // --delta: changes per interval, no unit in the header.
+    let out = pollstats(
+        dir.path(),
+        &["--delta", "-c", "2", "-d", "0.2", "done", "."],
+    );
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(cells(lines[0]), ["done"], "{stdout}");
+    let change: u64 = cells(lines[2])[0].parse().unwrap();
+    assert!((1..300).contains(&change), "{stdout}");
+}
+
+#[test]
+fn files_that_appear_go_or_are_replaced_while_polling() {
+    const TEST: &str = "files_that_appear_go_or_are_replaced_while_polling";
+    if child_role().is_some() {
+        play_writer();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.mmstats");
+    let second = dir.path().join("second.mmstats");
+    let copied = dir.path().join("copied.mmstats");
+    std::fs::copy(fixtures_dir().join("blog_script.mmstats"), &copied).unwrap();
+    let mut first_writer = start_writer(TEST, &first);
+
+    let poll = command(
+        dir.path(),
+        &[
+            "-d",
+            "0.2",
+            "-c",
+            "30",
+            "-n",
+            "5",
+            "done,level",
+            "*.mmstats",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let poll = KillOnDrop(poll);
+    std::thread::sleep(Duration::from_millis(700));
+    let _second_writer = start_writer(TEST, &second);
+    std::thread::sleep(Duration::from_millis(700));
+    first_writer.kill().unwrap();
+    first_writer.wait().unwrap();
+    std::fs::remove_file(&first).unwrap();
+    // Another file takes the copied file's name.
+    let new = dir.path().join("new");
+    std::fs::copy(fixtures_dir().join("blog_script.mmstats"), &new).unwrap();
+    std::fs::rename(&new, &copied).unwrap();
+
+    let out = wait_with_output(poll);
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(!stdout.contains('\x1b'), "escape codes in {stdout:?}");
+    let notes: Vec<&str> = stderr.lines().collect();
+    assert!(
+        notes.contains(&"pollstats: second.mmstats: new file, polled"),
+        "{stderr}"
+    );
+    assert!(
+        notes.contains(&"pollstats: first.mmstats: gone, dropped"),
+        "{stderr}"
+    );
+    assert!(
+        notes.contains(&"pollstats: copied.mmstats: replaced, reopened"),
+        "{stderr}"
+    );
+    assert_eq!(notes.len(), 3, "{stderr}");
+    // Thirty rows, the header every five.
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 36, "{stdout}");
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(is_header(line), i % 6 == 0, "line {i}: {stdout}");
+    }
+    // Every row has a value: the counters never went backwards as files
+    // came and went, and the gauge is the mean over the files: 42 from
+    // both writers, 42 and nothing from the Python file (which has no
+    // `level`).
+    for line in lines.iter().filter(|l| !is_header(l)).skip(1) {
+        let row = cells(line);
+        let rate: f64 = row[0].parse().unwrap();
+        assert!(rate >= 0.0, "{stdout}");
+        assert_eq!(row[1], "42", "{stdout}");
+    }
+}
+
+/// Waits for a child whose output is piped, reading both pipes.
+fn wait_with_output(mut child: KillOnDrop) -> Output {
+    let mut stderr = child.0.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        stderr.read_to_end(&mut text).unwrap();
+        text
+    });
+    let mut stdout = Vec::new();
+    child
+        .0
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
+        .unwrap();
+    let status = child.0.wait().unwrap();
+    Output {
+        status,
+        stdout,
+        stderr: reader.join().unwrap(),
+    }
+}
+
+#[test]
+fn per_file_rows() {
+    const TEST: &str = "per_file_rows";
+    if child_role().is_some() {
+        play_writer();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let _a = start_writer(TEST, &dir.path().join("a.mmstats"));
+    let _b = start_writer(TEST, &dir.path().join("b.mmstats"));
+    let out = pollstats(
+        dir.path(),
+        &["-P", "-c", "2", "-d", "0.2", "done,user", "."],
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{stdout}");
+    assert_eq!(cells(lines[0]), ["file", "done/s", "user"], "{stdout}");
+    for (line, name) in lines[1..].iter().zip(["a", "b", "a", "b"]) {
+        let row = cells(line);
+        assert_eq!(row[0], format!("{name}.mmstats"), "{stdout}");
+        assert_eq!(row[2], "writer\\x1b[31m", "{stdout}");
+    }
+    for line in &lines[3..] {
+        let rate: f64 = cells(line)[1].parse().unwrap();
+        assert!((5.0..1500.0).contains(&rate), "{stdout}");
+    }
+}
+
+#[test]
+fn python_fixtures_print_as_the_original_did() {
+    let dir = fixtures_dir();
+    // What Python 0.8's pollstats printed for these files, its escape
+    // codes left out: `pollstats -c 3 done,missing_email blog_script.mmstats
+    // all_types.mmstats` (all_types has neither field, so it is not polled).
+    let out = pollstats(
+        &dir,
+        &[
+            "--delta",
+            "-c",
+            "3",
+            "-d",
+            "0.05",
+            "done,missing_email",
+            "blog_script.mmstats",
+            "all_types.mmstats",
+        ],
+    );
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(
+        text(&out.stdout),
+        "        done        |   missing_email    \n\
+         \x20               113 |                 12 \n\
+         \x20                 0 |                  0 \n\
+         \x20                 0 |                  0 \n"
+    );
+    // The same with every kind of field; the prefix is left out of the
+    // headers.
+    let out = pollstats(
+        &dir,
+        &[
+            "-c",
+            "2",
+            "-d",
+            "0.05",
+            "-p",
+            "fixture.",
+            "requests.count,db.timer,enabled,last.name,sys.uid",
+            "all_types.mmstats",
+        ],
+    );
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(
+        text(&out.stdout),
+        "  requests.count/s  |      db.timer      |      enabled       |     last.name      |      sys.uid       \n\
+         \x20     1099511627881 |           0.241667 |               True | bob                |                  0 \n\
+         \x20               0.0 |           0.241667 |               True | bob                |                  0 \n"
+    );
+}
+
+#[test]
+fn columns_fit_columns_and_terminals_get_colours() {
+    let dir = fixtures_dir();
+    let mut narrow = command(
+        &dir,
+        &[
+            "-c",
+            "1",
+            "done,missing_email,user,sys.pid",
+            "blog_script.mmstats",
+        ],
+    );
+    let out = narrow.env("COLUMNS", "50").output().unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(stdout.lines().all(|l| l.chars().count() < 50), "{stdout}");
+    assert!(stdout.contains("missing_e"), "{stdout}");
+
+    // On a terminal 60 columns wide: colours, and the same fitting.
+    let stdout = on_terminal(
+        &dir,
+        60,
+        &[],
+        &["-c", "1", "done,user", "blog_script.mmstats"],
+    );
+    assert!(stdout.contains("\x1b[1m"), "{stdout:?}");
+    assert!(stdout.contains("\x1b[1;33m"), "{stdout:?}");
+    let plain = strip_escapes(&stdout);
+    // The text column takes the room the counter leaves.
+    let first = plain.lines().next().unwrap();
+    assert_eq!(first.chars().count(), 59, "{plain:?}");
+    // --no-color and $NO_COLOR turn the colours off.
+    let stdout = on_terminal(
+        &dir,
+        60,
+        &[],
+        &["--no-color", "-c", "1", "done", "blog_script.mmstats"],
+    );
+    assert!(!stdout.contains('\x1b'), "{stdout:?}");
+    let stdout = on_terminal(
+        &dir,
+        60,
+        &[("NO_COLOR", "1")],
+        &["-c", "1", "done", "blog_script.mmstats"],
+    );
+    assert!(!stdout.contains('\x1b'), "{stdout:?}");
+}
+
+/// What `pollstats ARGS` prints on a pseudo-terminal `columns` wide.
+fn on_terminal(dir: &Path, columns: u16, env: &[(&str, &str)], args: &[&str]) -> String {
+    let (master, slave) = open_pty(columns);
+    let mut command = command(dir, args);
+    command
+        .envs(env.iter().copied())
+        .stdout(Stdio::from(slave))
+        .stderr(Stdio::piped());
+    let child: Child = command.spawn().unwrap();
+    // The child has the terminal now; with our copy gone, reading the
+    // master ends once the child is done.
+    drop(command);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(text(&out.stderr), "");
+    assert!(out.status.success());
+    let mut text = Vec::new();
+    let mut master = File::from(master);
+    // Linux reports EIO at the end of a pseudo-terminal's output.
+    let _ = master.read_to_end(&mut text);
+    String::from_utf8(text).unwrap().replace("\r\n", "\n")
+}
+
+fn open_pty(columns: u16) -> (OwnedFd, OwnedFd) {
+    let (mut master, mut slave) = (-1, -1);
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: columns,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two descriptors to the integers given and
+    // reads the window size; the name and termios pointers may be null.
+    let status = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(status, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: openpty succeeded, so both are open descriptors that nothing
+    // else owns.
+    unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) }
+}
+
+fn strip_escapes(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let mut child = KillOnDrop(
+        command(
+            &fixtures_dir(),
+            &["-d", "0.05", "done", "blog_script.mmstats"],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap(),
+    );
+    let mut stdout = BufReader::new(child.0.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.contains("done/s"), "{line}");
+    drop(stdout);
+    let out = wait_with_output_after_close(child);
+    assert_eq!((out.0.code(), out.1.as_str()), (Some(0), ""));
+}
+
+fn wait_with_output_after_close(mut child: KillOnDrop) -> (std::process::ExitStatus, String) {
+    let mut err = String::new();
+    child
+        .0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (child.0.wait().unwrap(), err)
+}
+
+#[test]
+fn bad_usage_exits_2_and_a_missing_field_is_an_error() {
+    let dir = fixtures_dir();
+    for args in [
+        &[][..],
+        &["--bogus", "done"],
+        &["-d", "0", "done"],
+        &["-d", "soon", "done"],
+        &["-c", "-1", "done"],
+        &["done,,missing_email"],
+    ] {
+        let out = pollstats(&dir, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(text(&out.stderr).starts_with("error: "), "{args:?}");
+    }
+    let out = pollstats(&dir, &["-c", "1", "done,nothing", "blog_script.mmstats"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        text(&out.stderr),
+        "pollstats: blog_script.mmstats: no field named 'nothing'\n"
+    );
+    let out = pollstats(&dir, &["-c", "1", "nothing", "missing.mmstats"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("pollstats: missing.mmstats: cannot open: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("pollstats: no stats files to poll\n"),
+        "{stderr}"
+    );
+
+    let out = pollstats(&dir, &["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    assert!(
+        help.contains("Examples:") && help.contains("--per-file"),
+        "{help}"
+    );
+}
