@@ -101,6 +101,12 @@ impl<'a> FileJson<'a> {
 
     /// Writes one field.
     pub fn field(&mut self, field: &FieldRef<'_>) {
+        self.field_with(field, &[]);
+    }
+
+    /// Writes one field with more string members after its `"type"`, such
+    /// as `[("kind", "counter")]`.
+    pub fn field_with(&mut self, field: &FieldRef<'_>, extra: &[(&str, &str)]) {
         let out = &mut *self.out;
         if self.fields > 0 {
             out.push(b',');
@@ -110,6 +116,12 @@ impl<'a> FileJson<'a> {
         put(out, field.label);
         out.extend_from_slice(b",\"type\":");
         put(out, field.signature);
+        for (key, value) in extra {
+            out.push(b',');
+            put(out, *key);
+            out.push(b':');
+            put(out, *value);
+        }
         out.extend_from_slice(b",\"write_buffer\":");
         put(out, &field.write_buffer);
         out.extend_from_slice(b",\"offset\":");

@@ -13,6 +13,10 @@ pub mod cleanstats;
 pub mod escape;
 pub mod files;
 pub mod json;
+pub mod kind;
+#[cfg(feature = "mmash")]
+pub mod mmash;
+pub mod pollstats;
 pub mod process;
 pub mod slurpstats;
 

@@ -1,0 +1,441 @@
+//! `/metrics`: every field of every served file in the Prometheus text
+//! exposition format, version 0.0.4.
+//!
+//! # Names
+//!
+//! A field's metric is `mmstats_` followed by its label with every
+//! character other than an ASCII letter, digit or `_` replaced by `_` (one
+//! `_` per character, so `status.2XX` becomes `mmstats_status_2XX` and
+//! `température.°C` `mmstats_temp_rature__C`). Colons, which Prometheus
+//! allows in names, are replaced too: they are reserved for recording
+//! rules. Then, by the field's [`FieldKind`]:
+//!
+//! | kind | metric | type | value |
+//! |---|---|---|---|
+//! | counter | `NAME_total` (`NAME` alone if it already ends in `_total`) | `counter` | the count |
+//! | gauge | `NAME` | `gauge` | the number; NaN, `+Inf`, `-Inf` as Prometheus spells them |
+//! | bool | `NAME` | `gauge` | 0 or 1 |
+//! | text | `NAME_info` | `gauge` | 1, the string in a `value` label |
+//!
+//! Each metric has a `# HELP` line quoting the label it came from (of the
+//! first file that has it) and a `# TYPE` line, once, before the samples of
+//! every file, grouped by name.
+//!
+//! # Labels
+//!
+//! Every sample names its process and file:
+//!
+//! - `cmd`: the file name without `.mmstats` and without the `-PID` and
+//!   `-TID` parts of the default `{CMD}-{PID}-{TID}.mmstats` template (up
+//!   to two trailing `-<digits>` parts); the whole name if nothing is left;
+//! - `pid`: the value of the file's `sys.pid` field (under any label
+//!   prefix), left out if it has none;
+//! - `file`: the file's path.
+//!
+//! Label values are escaped as the format asks: `\` as `\\`, `"` as `\"`
+//! and a newline as `\n`.
+//!
+//! # Clashes
+//!
+//! Two labels of one file that become the same name (`a.b` and `a_b`) give
+//! one sample: the first field's. A name that the files give different
+//! types (a counter `x_total` and a gauge `x.total`) keeps the type it got
+//! first; samples of the other type are left out.
+//!
+//! # The server's own
+//!
+//! `mmstats_read_errors_total` (a counter, no labels) is how many times a
+//! file could not be read since the server started; such files are left
+//! out of the answer.
+#![forbid(unsafe_code)]
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::source::{for_each_field, Source, Visitor};
+use crate::reader::{ReadError, StatsFile, ValueRef};
+use crate::tools::escape::escape_controls;
+use crate::tools::kind::FieldKind;
+
+/// The content type of the answer: the text format, version 0.0.4.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The prefix of every metric made of a field.
+pub const PREFIX: &str = "mmstats_";
+
+/// The counter of failed reads.
+pub const READ_ERRORS: &str = "mmstats_read_errors_total";
+
+/// A Prometheus metric type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MetricType {
+    Counter,
+    Gauge,
+}
+
+impl MetricType {
+    fn as_str(self) -> &'static str {
+        match self {
+            MetricType::Counter => "counter",
+            MetricType::Gauge => "gauge",
+        }
+    }
+}
+
+/// `mmstats_` and `label` with every character outside `[a-zA-Z0-9_]`
+/// replaced by `_`.
+///
+/// ```
+/// use mmstats::tools::mmash::metrics::metric_name;
+///
+/// assert_eq!(metric_name("status.2XX"), "mmstats_status_2XX");
+/// assert_eq!(metric_name("a:b c\n"), "mmstats_a_b_c_");
+/// assert_eq!(metric_name("température"), "mmstats_temp_rature");
+/// ```
+pub fn metric_name(label: &str) -> String {
+    let mut name = String::with_capacity(PREFIX.len() + label.len());
+    name.push_str(PREFIX);
+    name.extend(label.chars().map(|c| {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            c
+        } else {
+            '_'
+        }
+    }));
+    name
+}
+
+/// Appends `value` as a label value: `\`, `"` and newlines escaped.
+///
+/// ```
+/// let mut out = String::new();
+/// mmstats::tools::mmash::metrics::push_label_value(&mut out, "a\\b\"c\nd");
+/// assert_eq!(out, r#"a\\b\"c\nd"#);
+/// ```
+pub fn push_label_value(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Appends a float as Prometheus reads it: `NaN`, `+Inf`, `-Inf`, or the
+/// shortest decimal that reads back the same.
+///
+/// ```
+/// let mut out = String::new();
+/// for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.1, 1e16, -0.0] {
+///     mmstats::tools::mmash::metrics::push_float(&mut out, x);
+///     out.push(' ');
+/// }
+/// assert_eq!(out, "NaN +Inf -Inf 0.1 1e16 -0.0 ");
+/// ```
+pub fn push_float(out: &mut String, value: f64) {
+    if value.is_nan() {
+        out.push_str("NaN");
+    } else if value.is_infinite() {
+        out.push_str(if value > 0.0 { "+Inf" } else { "-Inf" });
+    } else {
+        // Debug is the shortest round-trip form (`1e16`, `0.1`), which
+        // Prometheus's float parser reads.
+        let _ = write!(out, "{value:?}");
+    }
+}
+
+/// The text of a `# HELP` line: only `\` and newlines may be escaped
+/// there, so control characters are first made visible as `\xNN`.
+fn help_text(label: &str, kind: &str) -> String {
+    let mut text = String::new();
+    text.push_str("mmstats field ");
+    for c in escape_controls(label).chars() {
+        if c == '\\' {
+            text.push_str("\\\\");
+        } else {
+            text.push(c);
+        }
+    }
+    text.push_str(" (");
+    text.push_str(kind);
+    text.push(')');
+    text
+}
+
+/// The `cmd` of a file: its name without `.mmstats` and up to two trailing
+/// `-<digits>` parts.
+///
+/// ```
+/// use std::path::Path;
+/// use mmstats::tools::mmash::metrics::command_of;
+///
+/// assert_eq!(command_of(Path::new("/tmp/update-emails-4242-4243.mmstats")), "update-emails");
+/// assert_eq!(command_of(Path::new("web-17.mmstats")), "web");
+/// assert_eq!(command_of(Path::new("/run/worker.mmstats")), "worker");
+/// assert_eq!(command_of(Path::new("job-12-34-56.mmstats")), "job-12");
+/// assert_eq!(command_of(Path::new("-17.mmstats")), "-17");
+/// ```
+pub fn command_of(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let stem = name.strip_suffix(".mmstats").unwrap_or(&name);
+    let mut cmd = stem;
+    for _ in 0..2 {
+        match cmd.rsplit_once('-') {
+            Some((head, tail))
+                if !head.is_empty()
+                    && !tail.is_empty()
+                    && tail.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                cmd = head;
+            }
+            _ => break,
+        }
+    }
+    cmd.to_owned()
+}
+
+/// One metric: its type, help and samples, in the order written.
+#[derive(Debug)]
+struct Family {
+    kind: MetricType,
+    help: String,
+    samples: String,
+}
+
+/// A field of the file being read, kept until the file's labels (its
+/// `sys.pid`) are known.
+struct Staged {
+    name: String,
+    kind: MetricType,
+    help: String,
+    /// The sample's value, and for a string the `value` label.
+    value: String,
+    info: Option<String>,
+}
+
+#[derive(Default)]
+struct Exposition {
+    families: BTreeMap<String, Family>,
+}
+
+impl Visitor for Exposition {
+    fn file(&mut self, path: &Path, file: &StatsFile) -> Result<(), ReadError> {
+        let mut staged: Vec<Staged> = Vec::new();
+        let mut names = HashSet::new();
+        let mut pid: Option<String> = None;
+        for_each_field(file, |field| {
+            if pid.is_none() && field.label.ends_with("sys.pid") {
+                if let ValueRef::Int(_) | ValueRef::UInt(_) = field.value {
+                    pid = Some(field.value.to_string());
+                }
+            }
+            let base = metric_name(field.label);
+            let kind = FieldKind::of(field);
+            let (name, metric, kind_text) = match kind {
+                FieldKind::Counter if base.ends_with("_total") => {
+                    (base, MetricType::Counter, "counter")
+                }
+                FieldKind::Counter => (base + "_total", MetricType::Counter, "counter"),
+                FieldKind::Text => (base + "_info", MetricType::Gauge, "text"),
+                FieldKind::Bool => (base, MetricType::Gauge, "bool"),
+                _ => (base, MetricType::Gauge, "gauge"),
+            };
+            if !names.insert(name.clone()) {
+                return;
+            }
+            let mut value = String::new();
+            let mut info = None;
+            match field.value {
+                ValueRef::Int(v) => {
+                    let _ = write!(value, "{v}");
+                }
+                ValueRef::UInt(v) => {
+                    let _ = write!(value, "{v}");
+                }
+                ValueRef::Float(v) => push_float(&mut value, v),
+                ValueRef::Bool(v) => value.push(if v { '1' } else { '0' }),
+                ValueRef::Str(s) => {
+                    value.push('1');
+                    info = Some(s.to_owned());
+                }
+            }
+            staged.push(Staged {
+                name,
+                kind: metric,
+                help: help_text(field.label, kind_text),
+                value,
+                info,
+            });
+        })?;
+
+        let mut labels = String::from("cmd=\"");
+        push_label_value(&mut labels, &command_of(path));
+        if let Some(pid) = &pid {
+            labels.push_str("\",pid=\"");
+            labels.push_str(pid);
+        }
+        labels.push_str("\",file=\"");
+        push_label_value(&mut labels, &path.to_string_lossy());
+        labels.push('"');
+
+        for field in staged {
+            let family = self
+                .families
+                .entry(field.name.clone())
+                .or_insert_with(|| Family {
+                    kind: field.kind,
+                    help: field.help,
+                    samples: String::new(),
+                });
+            if family.kind != field.kind {
+                continue;
+            }
+            let out = &mut family.samples;
+            out.push_str(&field.name);
+            out.push('{');
+            out.push_str(&labels);
+            if let Some(text) = &field.info {
+                out.push_str(",value=\"");
+                push_label_value(out, text);
+                out.push('"');
+            }
+            out.push_str("} ");
+            out.push_str(&field.value);
+            out.push('\n');
+        }
+        Ok(())
+    }
+}
+
+/// `/metrics`: the text of every served file's fields, and of
+/// [`READ_ERRORS`].
+pub fn render(source: &Source) -> Vec<u8> {
+    let mut exposition = Exposition::default();
+    // Reserved first, so that no field's metric of another type takes it.
+    exposition.families.insert(
+        READ_ERRORS.to_owned(),
+        Family {
+            kind: MetricType::Counter,
+            help: "Times a stats file could not be read since mmash started".to_owned(),
+            samples: String::new(),
+        },
+    );
+    source.read(source.files(), &mut exposition);
+    if let Some(errors) = exposition.families.get_mut(READ_ERRORS) {
+        let _ = writeln!(errors.samples, "{READ_ERRORS} {}", source.read_errors());
+    }
+
+    let mut out = String::new();
+    for (name, family) in &exposition.families {
+        if family.samples.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "# HELP {name} {}", family.help);
+        let _ = writeln!(out, "# TYPE {name} {}", family.kind.as_str());
+        out.push_str(&family.samples);
+    }
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reader::testing::FileBuilder;
+
+    fn render_files(files: &[(&str, Vec<u8>)]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in files {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        let pattern = format!(
+            "{}/*.mmstats",
+            glob::Pattern::escape(dir.path().to_str().unwrap())
+        );
+        let source = Source::new(vec![pattern], dir.path().to_owned());
+        let text = String::from_utf8(render(&source)).unwrap();
+        text.replace(dir.path().to_str().unwrap(), "DIR")
+    }
+
+    #[test]
+    fn fields_become_samples_grouped_by_name() {
+        let mut a = FileBuilder::new();
+        a.raw(
+            b"req.count",
+            b"Q",
+            1,
+            &[7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        );
+        a.unbuffered("load", "d", &f64::NAN.to_ne_bytes());
+        a.unbuffered("up", "?", &[1]);
+        a.unbuffered("user", "8s", b"a\"b\\c\nd\0");
+        a.unbuffered("app.sys.pid", "I", &4242u32.to_ne_bytes());
+        a.unbuffered("load", "d", &1.0f64.to_ne_bytes());
+        let mut b = FileBuilder::new();
+        b.unbuffered("load", "d", &f64::NEG_INFINITY.to_ne_bytes());
+        b.unbuffered("req_count_total", "=7xQ", &[0; 15]);
+        let text = render_files(&[
+            ("web-4242-4242.mmstats", a.finish(4096)),
+            ("x\"y.mmstats", b.finish(4096)),
+        ]);
+        let want = "\
+# HELP mmstats_app_sys_pid mmstats field app.sys.pid (gauge)
+# TYPE mmstats_app_sys_pid gauge
+mmstats_app_sys_pid{cmd=\"web\",pid=\"4242\",file=\"DIR/web-4242-4242.mmstats\"} 4242
+# HELP mmstats_load mmstats field load (gauge)
+# TYPE mmstats_load gauge
+mmstats_load{cmd=\"web\",pid=\"4242\",file=\"DIR/web-4242-4242.mmstats\"} NaN
+mmstats_load{cmd=\"x\\\"y\",file=\"DIR/x\\\"y.mmstats\"} -Inf
+# HELP mmstats_read_errors_total Times a stats file could not be read since mmash started
+# TYPE mmstats_read_errors_total counter
+mmstats_read_errors_total 0
+# HELP mmstats_req_count_total mmstats field req.count (counter)
+# TYPE mmstats_req_count_total counter
+mmstats_req_count_total{cmd=\"web\",pid=\"4242\",file=\"DIR/web-4242-4242.mmstats\"} 7
+mmstats_req_count_total{cmd=\"x\\\"y\",file=\"DIR/x\\\"y.mmstats\"} 0
+# HELP mmstats_up mmstats field up (bool)
+";
+        assert!(text.starts_with(want), "{text}");
+        assert!(text.contains(
+            "mmstats_up{cmd=\"web\",pid=\"4242\",file=\"DIR/web-4242-4242.mmstats\"} 1\n"
+        ));
+        assert!(text.contains(
+            "# TYPE mmstats_user_info gauge\nmmstats_user_info{cmd=\"web\",pid=\"4242\",\
+             file=\"DIR/web-4242-4242.mmstats\",value=\"a\\\"b\\\\c\\nd\"} 1\n"
+        ));
+    }
+
+    #[test]
+    fn clashes_keep_the_first_and_broken_files_are_counted() {
+        let mut a = FileBuilder::new();
+        a.unbuffered("a.b", "B", &[1]);
+        a.unbuffered("a_b", "B", &[2]);
+        a.raw(b"x.total", b"Q", 255, &[5, 0, 0, 0, 0, 0, 0, 0]);
+        a.unbuffered("bad\\help\n\u{1b}", "B", &[3]);
+        let mut b = FileBuilder::new();
+        b.raw(b"x", b"Q", 0, &[0; 16]);
+        let text = render_files(&[
+            ("a.mmstats", a.finish(4096)),
+            ("b.mmstats", b.finish(4096)),
+            ("c.mmstats", b"not mmstats".to_vec()),
+        ]);
+        assert!(
+            text.contains("mmstats_a_b{cmd=\"a\",file=\"DIR/a.mmstats\"} 1\n"),
+            "{text}"
+        );
+        assert!(!text.contains("} 2\n"), "{text}");
+        assert!(text.contains("# TYPE mmstats_x_total gauge\nmmstats_x_total{cmd=\"a\",file=\"DIR/a.mmstats\"} 5\n"), "{text}");
+        assert!(
+            text.contains(
+                "# HELP mmstats_bad_help__ mmstats field bad\\\\help\\\\x0a\\\\x1b (gauge)\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("mmstats_read_errors_total 1\n"), "{text}");
+    }
+}

@@ -1,0 +1,175 @@
+//! `mmash`: a small web server that shows the stats files of the processes
+//! on this machine to a browser, to scripts and to Prometheus.
+//!
+//! Every request reads the files afresh: the glob patterns are expanded
+//! again (so new processes show up and vanished ones go), and each file is
+//! mapped read-only and read through [`StatsFile`](crate::reader::StatsFile)'s
+//! cursor, which never writes to the file and so never disturbs its writer.
+//! Reading is blocking work, so it runs on tokio's blocking threads, never
+//! on the threads that drive the connections.
+//!
+//! The endpoints (all `GET`):
+//!
+//! | path | answer |
+//! |---|---|
+//! | `/`, `/graph/` | the dashboard page ([`page::GRAPH_HTML`]), compiled into the binary |
+//! | `/stats/` | `{"stats": [every label, sorted, each once]}` |
+//! | `/stats/<prefix>` | `{label: [its value in each file]}` for the labels starting with `prefix`; see [`api`] for `?exact=`, `?glob=` and `?aggr=` |
+//! | `/files/`, `/files/<glob>` | `{"files": [the files read]}` |
+//! | `/api/snapshot` | every field of every file, with its kind, and the files that could not be read |
+//! | `/metrics` | every field in the Prometheus text format; see [`metrics`] |
+//!
+//! The first four are those of Python mmstats 0.8's `mmash`, in the same
+//! JSON shapes. A file that cannot be read never breaks a response: it is
+//! left out (`/api/snapshot` lists it under `"errors"`) and counted in the
+//! `mmstats_read_errors_total` counter of `/metrics`.
+//!
+//! ```no_run
+//! // What the `mmash` binary does: serve until killed.
+//! let status = mmstats::tools::mmash::main(
+//!     ["mmash", "--bind", "127.0.0.1:0"],
+//!     &mut std::io::stdout(),
+//!     &mut std::io::stderr(),
+//! );
+//! std::process::exit(status.into());
+//! ```
+//!
+//! Enabled by the `mmash` feature.
+#![forbid(unsafe_code)]
+
+pub mod aggregate;
+pub mod api;
+pub mod metrics;
+pub mod page;
+pub mod request_glob;
+pub mod server;
+pub mod source;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::tools::escape::escape_controls;
+
+pub use server::{router, serve};
+pub use source::Source;
+
+/// Where `mmash` listens unless told otherwise: the port of Python's mmash.
+pub const DEFAULT_BIND: &str = "127.0.0.1:5002";
+
+const AFTER_HELP: &str = "\
+Without --glob, serves $MMSTATS_GLOB, or else *.mmstats in $MMSTATS_PATH,
+or else *.mmstats in the temporary directory. The files are looked up again
+on every request. `?glob=` patterns of the JSON API are relative to --path.
+
+The first line on standard output is the address it listens on:
+  listening on http://127.0.0.1:5002/
+
+Endpoints:
+  /                      the dashboard (also /graph/)
+  /stats/                every label, as JSON
+  /stats/PREFIX          the values of the labels starting with PREFIX, per
+                         file; ?exact=1, ?glob=PATTERN, ?aggr=avg|one|max|
+                         min|sum|nonzero-min|nonzero-avg
+  /files/, /files/GLOB   the files read
+  /api/snapshot          every field of every file, with its kind
+  /metrics               Prometheus text format (version 0.0.4)
+
+Examples:
+  mmash                                  serve the default place on port 5002
+  mmash --bind 127.0.0.1:0               any free port (printed on stdout)
+  mmash --glob '/var/run/myapp/*.mmstats' --glob '/tmp/job-*.mmstats'
+  curl -s localhost:5002/stats/myapp.?aggr=sum
+  curl -s localhost:5002/metrics
+
+Exit status: 1 if it cannot listen or stops serving, 2 for bad usage.";
+
+/// The command line of `mmash`.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "mmash",
+    version,
+    about = "Serve mmstats files over HTTP: a live dashboard, a JSON API and Prometheus metrics",
+    after_help = AFTER_HELP
+)]
+pub struct Args {
+    /// Serve the stats files matching PATTERN (may be given several times)
+    #[arg(short, long = "glob", value_name = "PATTERN", value_parser = parse_pattern)]
+    pub globs: Vec<String>,
+
+    /// Listen on ADDR (use port 0 for any free port)
+    #[arg(short, long, value_name = "ADDR", default_value = DEFAULT_BIND)]
+    pub bind: String,
+
+    /// The directory that `?glob=` patterns are relative to [default:
+    /// $MMSTATS_PATH, else the temporary directory]
+    #[arg(short, long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
+}
+
+fn parse_pattern(text: &str) -> Result<String, glob::PatternError> {
+    glob::Pattern::new(text).map(|_| text.to_owned())
+}
+
+/// Parses the command line `args` (program name first) and serves until
+/// the process is killed or the listener fails; returns the exit status.
+/// The first line written to `out` (and flushed) is
+/// `listening on http://ADDR/`, with the port actually bound.
+pub fn main<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    super::parse_then_run::<Args, _, _>(args, out, err, run)
+}
+
+/// Serves with parsed arguments, reading the environment for the defaults;
+/// returns the exit status when serving stops.
+pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let globs = if args.globs.is_empty() {
+        vec![crate::default_glob()]
+    } else {
+        args.globs.clone()
+    };
+    let stats_dir = args.path.clone().unwrap_or_else(crate::default_path);
+    let source = Arc::new(Source::new(globs, stats_dir));
+    let say = |stream: &mut dyn Write, line: String| {
+        // Nothing sensible is left to do if the error cannot be written.
+        let _ = writeln!(stream, "mmash: {}", escape_controls(&line)).and_then(|()| stream.flush());
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            say(err, format!("cannot start the async runtime: {e}"));
+            return 1;
+        }
+    };
+    runtime.block_on(async {
+        let listener = match tokio::net::TcpListener::bind(&args.bind).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                say(err, format!("cannot listen on {}: {e}", args.bind));
+                return 1;
+            }
+        };
+        let announced = listener.local_addr().and_then(|addr| {
+            writeln!(out, "listening on http://{addr}/")?;
+            out.flush()
+        });
+        if let Err(e) = announced {
+            say(err, format!("cannot write the address listened on: {e}"));
+            return 1;
+        }
+        match serve(listener, source).await {
+            Ok(()) => 0,
+            Err(e) => {
+                say(err, format!("stopped serving: {e}"));
+                1
+            }
+        }
+    })
+}
