@@ -19,6 +19,8 @@ pub mod mmash;
 pub mod pollstats;
 pub mod process;
 pub mod slurpstats;
+#[cfg(test)]
+mod testing;
 
 /// Parses a tool's command line `args` (program name first) into `A` and
 /// runs `run` with it; returns the exit status. `--help` and `--version`

@@ -947,6 +947,7 @@ fn terminal_width(output: Output) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::reader::testing::FileBuilder;
+    use crate::tools::testing::ClosedPipe;
 
     /// A file with a double-buffered counter `done` (Python's
     /// CounterField), a gauge `level`, a string `user` and, if given, a
@@ -1101,17 +1102,6 @@ mod tests {
         assert_eq!(headers, [0, 3, 6]);
         let (_, out, _) = run_in(dir.path(), &["-c", "5", "-d", "0.001", "-n", "0", "level"]);
         assert_eq!(out.lines().filter(|l| l.contains("level")).count(), 1);
-    }
-
-    /// A writer whose reader went away.
-    struct ClosedPipe;
-    impl Write for ClosedPipe {
-        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
-            Err(io::ErrorKind::BrokenPipe.into())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Err(io::ErrorKind::BrokenPipe.into())
-        }
     }
 
     #[test]

@@ -243,6 +243,7 @@ impl Page {
 mod tests {
     use super::*;
     use crate::reader::testing::FileBuilder;
+    use crate::tools::testing::ClosedPipe;
 
     fn run_in(args: &[&str]) -> (u8, String, String) {
         let mut out = Vec::new();
@@ -358,17 +359,6 @@ mod tests {
                 path.display()
             )
         );
-    }
-
-    /// A writer whose reader went away.
-    struct ClosedPipe;
-    impl Write for ClosedPipe {
-        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
-            Err(io::ErrorKind::BrokenPipe.into())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Err(io::ErrorKind::BrokenPipe.into())
-        }
     }
 
     /// A full disk.
