@@ -290,3 +290,32 @@ fn help_shows_examples_and_bad_usage_exits_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn leftovers_of_writers_that_died_creating_their_files_go_too() {
+    let _turn = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let mut gone_child = Command::new("true").spawn().unwrap();
+    let gone = gone_child.id();
+    gone_child.wait().unwrap();
+    let me = std::process::id();
+    let dead = dir.path().join(format!(".job.mmstats.{gone}.0.tmp"));
+    let creating = dir.path().join(format!(".job.mmstats.{me}.3.tmp"));
+    let not_ours = dir.path().join(format!(".notes.txt.{gone}.0.tmp"));
+    for path in [&dead, &creating, &not_ours] {
+        fs::write(path, [1u8]).unwrap();
+    }
+    let out = cleanstats(&[dir.path()]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert_eq!(
+        stdout,
+        format!(
+            "removed {}: a temporary file of pid {gone}, which died creating its stats file\nRemoved 1  -  0 alive\n",
+            dead.display()
+        )
+    );
+    assert!(!dead.exists());
+    assert!(creating.exists(), "a live process's file in the making");
+    assert!(not_ours.exists());
+}

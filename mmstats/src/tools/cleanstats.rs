@@ -20,8 +20,13 @@
 //! anything that is not a regular file. The file is opened once, without
 //! following links, judged from that descriptor, and removed only if its
 //! name still leads to that same file.
+//!
+//! In the directories it cleans, it also removes the temporary files
+//! (`.NAME.mmstats.PID.N.tmp`) of writers that died while creating their
+//! stats files, once no process has that pid.
 #![forbid(unsafe_code)]
 
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -32,7 +37,7 @@ use rustix::fs::{FlockOperation, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
 use super::escape::escape_controls;
-use super::files::input_files;
+use super::files::{input_files, FilesError};
 use super::process::{liveness, start_time, Liveness};
 use crate::reader::{StatsFile, ValueRef};
 
@@ -44,7 +49,9 @@ A file goes when its writer is gone: a file of this library whose writer's
 lock is free, or a Python mmstats file whose sys.pid names no process, a
 process of another user, or a process that started after the file was
 created (the pid was reused). Files that are not mmstats files, that have
-no sys.pid, and symbolic links are left alone.
+no sys.pid, and symbolic links are left alone. In the same directories,
+the temporary files (.NAME.mmstats.PID.N.tmp) of writers that died while
+creating their stats files go too.
 
 Examples:
   cleanstats                        clean the default place
@@ -124,7 +131,9 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let say = |stream: &mut dyn Write, line: String| {
         let _ = writeln!(stream, "{}", escape_controls(&line));
     };
-    for file in input_files(&args.files, crate::default_glob) {
+    let files = input_files(&args.files, crate::default_glob);
+    let dirs = directories(&args.files, &files);
+    for file in files {
         let path = match file {
             Ok(path) => path,
             Err(reason) => {
@@ -172,6 +181,26 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
                 }
             },
             (Verdict::Stale(_), None) => {}
+        }
+    }
+    for (path, pid) in dirs.iter().flat_map(|dir| leftovers(dir)) {
+        let shown = path.display();
+        let why = format!("a temporary file of pid {pid}, which died creating its stats file");
+        if args.dry_run {
+            removed += 1;
+            say(out, format!("would remove {shown}: {why}"));
+            continue;
+        }
+        match remove_leftover(&path) {
+            Ok(true) => {
+                removed += 1;
+                say(out, format!("removed {shown}: {why}"));
+            }
+            Ok(false) => {}
+            Err(e) => {
+                failed = true;
+                say(err, format!("cleanstats: {shown}: cannot remove: {e}"));
+            }
         }
     }
     let verb = if args.dry_run {
@@ -317,5 +346,85 @@ fn remove_if_same(path: &Path, file: &File) -> io::Result<bool> {
         Ok(_) => Ok(false),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+/// The directories whose leftover temporary files are cleaned too: those
+/// given and those of the files found.
+fn directories(args: &[PathBuf], files: &[Result<PathBuf, FilesError>]) -> BTreeSet<PathBuf> {
+    let given = args.iter().filter(|arg| arg.is_dir()).cloned();
+    let of_files = files.iter().flatten().map(|path| match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+        _ => PathBuf::from("."),
+    });
+    given.chain(of_files).collect()
+}
+
+/// The temporary files in `dir` that writers left when they died while
+/// creating their stats files (`.NAME.mmstats.PID.N.tmp`, see
+/// `publish::create_temp`), with the dead writer's pid. A file whose
+/// process lives may be one being created right now, and is kept.
+fn leftovers(dir: &Path) -> Vec<(PathBuf, u32)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name();
+            let pid = leftover_pid(name.to_str()?)?;
+            let is_file = entry.file_type().is_ok_and(|kind| kind.is_file());
+            let gone = matches!(liveness(i64::from(pid)), Ok(Liveness::Gone));
+            (is_file && gone).then(|| (entry.path(), pid))
+        })
+        .collect()
+}
+
+/// The writer's pid in the name of a temporary file a writer makes while
+/// creating its stats file: `.NAME.mmstats.PID.N.tmp`.
+fn leftover_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (rest, n) = rest.rsplit_once('.')?;
+    let (target, pid) = rest.rsplit_once('.')?;
+    let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    if !digits(n) || !digits(pid) || !target.ends_with(".mmstats") {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Removes a leftover temporary file, if it is still a regular file.
+fn remove_leftover(path: &Path) -> io::Result<bool> {
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let file = match rustix::fs::openat(CWD, path, flags, Mode::empty()) {
+        Ok(fd) => File::from(fd),
+        Err(Errno::NOENT | Errno::LOOP) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    if !file.metadata()?.is_file() {
+        return Ok(false);
+    }
+    remove_if_same(path, &file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leftover_pid;
+
+    #[test]
+    fn leftover_names_are_those_of_writers_temporary_files() {
+        assert_eq!(leftover_pid(".job-1-1.mmstats.4242.0.tmp"), Some(4242));
+        assert_eq!(leftover_pid(".a.b.mmstats.7.12.tmp"), Some(7));
+        for name in [
+            "job.mmstats.4242.0.tmp",
+            ".job.mmstats.4242.0",
+            ".job.txt.4242.0.tmp",
+            ".job.mmstats.42x.0.tmp",
+            ".job.mmstats..0.tmp",
+            ".job.mmstats.4242.tmp",
+            ".mmstats.99999999999.0.tmp",
+        ] {
+            assert_eq!(leftover_pid(name), None, "{name}");
+        }
     }
 }
