@@ -60,3 +60,13 @@ pub fn run_process(
     let mut err = io::stderr().lock();
     ExitCode::from(main(std::env::args_os(), &mut out, &mut err))
 }
+
+/// The message of a read error, naming the file if it does not already
+/// (errors about a file's content name only the offset).
+pub(crate) fn describe(path: &std::path::Path, error: &crate::reader::ReadError) -> String {
+    if error.path().is_some() {
+        error.to_string()
+    } else {
+        format!("{}: {error}", path.display())
+    }
+}

@@ -123,7 +123,10 @@ impl Source {
             let read = StatsFile::open(&path).and_then(|file| visitor.file(&path, &file));
             if let Err(error) = read {
                 self.count_error();
-                visitor.failed(&path.to_string_lossy(), &describe(&path, &error));
+                visitor.failed(
+                    &path.to_string_lossy(),
+                    &crate::tools::describe(&path, &error),
+                );
             }
         }
     }
@@ -148,15 +151,6 @@ pub fn for_each_field(
         each(&field?);
     }
     Ok(())
-}
-
-/// The message of a read error, naming the file if it does not already.
-pub fn describe(path: &Path, error: &ReadError) -> String {
-    if error.path().is_some() {
-        error.to_string()
-    } else {
-        format!("{}: {error}", path.display())
-    }
 }
 
 /// The file (or directory) a listing error is about.
