@@ -274,6 +274,7 @@ fn dry_run_lists_what_would_go_and_removes_nothing() {
 
 #[test]
 fn help_shows_examples_and_bad_usage_exits_2() {
+    let _turn = one_at_a_time();
     let out = Command::new(env!("CARGO_BIN_EXE_cleanstats"))
         .arg("--help")
         .output()
@@ -302,9 +303,30 @@ fn leftovers_of_writers_that_died_creating_their_files_go_too() {
     let dead = dir.path().join(format!(".job.mmstats.{gone}.0.tmp"));
     let creating = dir.path().join(format!(".job.mmstats.{me}.3.tmp"));
     let not_ours = dir.path().join(format!(".notes.txt.{gone}.0.tmp"));
-    for path in [&dead, &creating, &not_ours] {
+    // A writer this process cannot see (another pid namespace) locks its
+    // temporary file from the start.
+    let locked = dir.path().join(format!(".other.mmstats.{gone}.1.tmp"));
+    for path in [&dead, &creating, &not_ours, &locked] {
         fs::write(path, [1u8]).unwrap();
     }
+    let holder = fs::File::open(&locked).unwrap();
+    // SAFETY: flock on a descriptor this test owns; it touches no memory.
+    assert_eq!(
+        unsafe {
+            libc::flock(
+                std::os::fd::AsRawFd::as_raw_fd(&holder),
+                libc::LOCK_EX | libc::LOCK_NB,
+            )
+        },
+        0
+    );
+
+    // A file named on its own leaves its neighbours alone.
+    let named = abandoned(dir.path(), "named.mmstats");
+    let out = cleanstats(&[&named]);
+    assert!(text(&out.stdout).ends_with("Removed 1  -  0 alive\n"));
+    assert!(dead.exists());
+
     let out = cleanstats(&[dir.path()]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
@@ -317,5 +339,7 @@ fn leftovers_of_writers_that_died_creating_their_files_go_too() {
     );
     assert!(!dead.exists());
     assert!(creating.exists(), "a live process's file in the making");
+    assert!(locked.exists(), "a locked file in the making");
     assert!(not_ours.exists());
+    drop(holder);
 }

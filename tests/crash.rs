@@ -46,14 +46,15 @@ fn kills_wanted() -> u32 {
 
 /// The writer: counts until it is killed, reporting on stdout.
 fn count_forever(path: &Path) -> ! {
+    // The test harness has begun a line ("test NAME ... "): end it, so that
+    // every report is a line of its own. The parent times the kill from
+    // this line, which comes before the model exists.
+    println!("\nstarted");
     let stats = Victim::options()
         .path(path.parent().unwrap())
         .filename(path.file_name().unwrap().to_str().unwrap())
         .create()
         .unwrap();
-    // The test harness has begun a line ("test NAME ... "): end it, so that
-    // every report is a line of its own.
-    println!();
     let mut round = 0u64;
     loop {
         round += 1;
@@ -95,7 +96,8 @@ struct Killed {
     reported: Option<u64>,
 }
 
-/// Starts a writer on `path`, kills it after `delay`, and returns the last
+/// Starts a writer on `path`, kills it `delay` after it started (however
+/// long starting a process takes on a busy machine), and returns the last
 /// value it reported.
 fn kill_after(test: &str, path: &Path, delay: Duration) -> Option<u64> {
     let mut writer = KillOnDrop(
@@ -107,17 +109,23 @@ fn kill_after(test: &str, path: &Path, delay: Duration) -> Option<u64> {
     );
     let stdout = writer.stdout.take().unwrap();
     let last = Arc::new(AtomicU64::new(0));
+    let (started, has_started) = std::sync::mpsc::channel();
     let listener = {
         let last = Arc::clone(&last);
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if let Some(count) = line.strip_prefix("done ") {
+                if line == "started" {
+                    let _ = started.send(());
+                } else if let Some(count) = line.strip_prefix("done ") {
                     last.store(count.parse().unwrap(), Ordering::SeqCst);
                 }
             }
         })
     };
+    has_started
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the writer did not start");
     std::thread::sleep(delay);
     writer.kill().unwrap();
     let status = writer.wait().unwrap();
@@ -143,10 +151,10 @@ fn a_killed_writer_leaves_a_clean_file_with_every_reported_count() {
     let mut killed = Vec::new();
     for kill in 0..kills_wanted() {
         let path = dir.path().join(format!("victim-{kill}.mmstats"));
-        // From before the model exists (the child takes a few
-        // milliseconds to start) to well into its counting; one kill in
-        // four within the first 8 ms.
-        let range = if next() % 4 == 0 { 8_000 } else { 60_000 };
+        // From the writer's start, before its model exists (creating one
+        // takes well under a millisecond), to well into its counting: one
+        // kill in four within the first half millisecond.
+        let range = if next() % 4 == 0 { 500 } else { 60_000 };
         let delay = Duration::from_micros(next() % range);
         let reported = kill_after(TEST, &path, delay);
         killed.push(Killed { path, reported });

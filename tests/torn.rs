@@ -35,7 +35,7 @@ use std::process::{Child, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use mmstats::reader::{StatsFile, ValueRef};
+use mmstats::reader::{ReadError, StatsFile, ValueRef};
 use mmstats::{Counter, Gauge, Layout, MmStats, MovingAverage, Text};
 
 use common::{child_role, child_test, read_fields, KillOnDrop};
@@ -144,9 +144,11 @@ struct Tally {
     torn: u64,
 }
 
-/// One reader: reads the whole file `wanted` times (or until a minute has
-/// passed) and prints a line per kind, `tally KIND READS TORN`, then
-/// `failed N FIRST-ERROR`, `changes N`.
+/// One reader: reads the file until it has read every kind `wanted` times
+/// (or a minute has passed) and prints a line per kind,
+/// `tally KIND READS TORN`, then `changing N` (reads that gave up on a
+/// value the writer kept changing), `failed N FIRST-ERROR` (any other
+/// error), `changes N`.
 fn read_and_count(path: &Path, wanted: u64) {
     let reals: Vec<u64> = (0..8).map(|round| real(round).to_bits()).collect();
     let ints: Vec<i64> = (0..8).map(|round| i64::from(int(round))).collect();
@@ -155,18 +157,24 @@ fn read_and_count(path: &Path, wanted: u64) {
     let file = StatsFile::open(path).unwrap();
     let mut cursor = file.cursor();
     let mut tallies = [Tally::default(); KINDS.len()];
-    let mut failed = 0u64;
+    let (mut failed, mut changing) = (0u64, 0u64);
     let mut first_error = None;
     let mut last_count = 0u64;
     let mut changes = 0u64;
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut passes = 0u64;
-    while passes < wanted && (passes % 1024 != 0 || Instant::now() < deadline) {
+    while tallies.iter().any(|tally| tally.reads < wanted)
+        && (passes % 1024 != 0 || Instant::now() < deadline)
+    {
         passes += 1;
         cursor.rewind();
         while let Some(field) = cursor.next_field() {
             let field = match field {
                 Ok(field) => field,
+                Err(ReadError::KeptChanging { .. }) => {
+                    changing += 1;
+                    break;
+                }
                 Err(err) => {
                     failed += 1;
                     first_error.get_or_insert_with(|| err.to_string());
@@ -208,6 +216,7 @@ fn read_and_count(path: &Path, wanted: u64) {
     for (kind, tally) in KINDS.iter().zip(tallies) {
         println!("tally {kind} {} {}", tally.reads, tally.torn);
     }
+    println!("changing {changing}");
     println!("failed {failed} {}", first_error.unwrap_or_default());
     println!("changes {changes}");
 }
@@ -233,6 +242,7 @@ fn lines_until(child: &mut Child, until: &str) -> Vec<String> {
 struct Outcome {
     tallies: BTreeMap<String, Tally>,
     failed: u64,
+    changing: u64,
     errors: Vec<String>,
     changes: u64,
     writes: u64,
@@ -287,6 +297,7 @@ fn race(test: &str, layout: &str) -> Outcome {
                     }
                 }
                 ["changes", count] => outcome.changes += count.parse::<u64>().unwrap(),
+                ["changing", count] => outcome.changing += count.parse::<u64>().unwrap(),
                 _ => {}
             }
         }
@@ -300,8 +311,13 @@ fn race(test: &str, layout: &str) -> Outcome {
         ref other => panic!("count: {other:?}"),
     };
     println!(
-        "{layout}: {:.1} s, {} rounds written, {} counter changes seen, {} failed reads {:?}",
-        outcome.seconds, outcome.writes, outcome.changes, outcome.failed, outcome.errors
+        "{layout}: {:.1} s, {} rounds written, {} counter changes seen, {} reads gave up on a changing value, {} failed {:?}",
+        outcome.seconds,
+        outcome.writes,
+        outcome.changes,
+        outcome.changing,
+        outcome.failed,
+        outcome.errors
     );
     for (kind, tally) in &outcome.tallies {
         println!(
@@ -358,8 +374,16 @@ fn the_default_layout_never_tears() {
     }
     let outcome = race("the_default_layout_never_tears", "aligned");
     check_coverage(&outcome);
-    // Read errors would hide tears: a reader must always get a value.
+    // Read errors would hide tears. A reader may give up on a text the
+    // writer rewrites without pause (and reads it on the next pass), but
+    // only rarely.
     assert_eq!(outcome.failed, 0, "{:?}", outcome.errors);
+    let text_reads = outcome.tallies["text"].reads;
+    assert!(
+        outcome.changing * 1000 <= text_reads,
+        "{} of {text_reads} text reads gave up",
+        outcome.changing
+    );
     for (kind, tally) in &outcome.tallies {
         assert_eq!(tally.torn, 0, "{kind}: {tally:?}");
     }
@@ -370,14 +394,23 @@ fn the_python_exact_layout_tears_under_the_same_race() {
     if play_child_role() {
         return;
     }
-    let outcome = race(
-        "the_python_exact_layout_tears_under_the_same_race",
-        "python-exact",
-    );
-    check_coverage(&outcome);
-    assert_eq!(outcome.failed, 0, "{:?}", outcome.errors);
     // Python 0.8 wrote strings in place: a reader racing the writer must
     // catch one half rewritten, or the race is too weak to prove anything.
-    let text = outcome.tallies["text"];
-    assert!(text.torn > 0, "python-exact text never tore: {text:?}");
+    // A machine busy elsewhere may keep the writer and the readers from
+    // running at once for a whole race: three races, then it is the test.
+    let mut texts = Vec::new();
+    for _ in 0..3 {
+        let outcome = race(
+            "the_python_exact_layout_tears_under_the_same_race",
+            "python-exact",
+        );
+        check_coverage(&outcome);
+        assert_eq!(outcome.failed, 0, "{:?}", outcome.errors);
+        let text = outcome.tallies["text"];
+        if text.torn > 0 {
+            return;
+        }
+        texts.push(text);
+    }
+    panic!("python-exact text never tore: {texts:?}");
 }

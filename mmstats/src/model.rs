@@ -452,6 +452,9 @@ impl<S: MmStats> ModelOptions<S> {
         let len = file_len(end);
 
         let temp = publish::create_temp(&path, self.mode, len)?;
+        // Locked from the start: a cleaner leaves a locked temporary file
+        // alone, even if it cannot see this process.
+        publish::lock(&temp, &path)?;
         let region = Region::map(&temp.file, len).map_err(|source| Error::Create {
             path: path.clone(),
             source,
@@ -479,7 +482,6 @@ impl<S: MmStats> ModelOptions<S> {
         if spec.sys_fields {
             write_sys_values(&region, &spec, &layouts).map_err(|e| bind_err(BindError::Cell(e)))?;
         }
-        publish::lock(&temp, &path)?;
         let file = publish::publish(temp, &path)?;
         Ok(Model {
             stats,

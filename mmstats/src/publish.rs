@@ -182,12 +182,17 @@ fn check_stale(target: &Path) -> Result<(), Error> {
     if read != 1 || first[0] != VERSION {
         return Err(occupied("it is not an mmstats file".into()));
     }
-    // A cleaner removing the stale file holds its lock for a moment: ask a
-    // few times before taking the lock for a live writer's.
+    // A cleaner removing the stale file holds its lock for a moment: once
+    // it has unlinked the file the name is free; until then ask a few
+    // times before taking the lock for a live writer's.
     let mut attempt = 1;
     loop {
         match rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => return Ok(()),
+            // The cleaner has unlinked it already: the name is free.
+            Err(Errno::WOULDBLOCK) if file.metadata().is_ok_and(|meta| meta.nlink() == 0) => {
+                return Ok(())
+            }
             Err(Errno::WOULDBLOCK) if attempt < LOCK_ATTEMPTS => {
                 attempt += 1;
                 std::thread::sleep(std::time::Duration::from_millis(1));

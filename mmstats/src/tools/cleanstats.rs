@@ -37,7 +37,7 @@ use rustix::fs::{FlockOperation, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
 use super::escape::escape_controls;
-use super::files::{input_files, FilesError};
+use super::files::input_files;
 use super::process::{liveness, start_time, Liveness};
 use crate::reader::{StatsFile, ValueRef};
 
@@ -86,12 +86,13 @@ pub struct Args {
 }
 
 /// What a file's fate is, and why.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum Verdict {
     /// Its writer is alive: kept.
     Alive(String),
-    /// Its writer is gone: removed.
-    Stale(String),
+    /// Its writer is gone: removed. The file, opened and locked, to check
+    /// that its name still leads to it before removing it.
+    Stale(String, File),
     /// Not a file cleanstats judges: left alone.
     Skipped(String),
 }
@@ -132,7 +133,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         let _ = writeln!(stream, "{}", escape_controls(&line));
     };
     let files = input_files(&args.files, crate::default_glob);
-    let dirs = directories(&args.files, &files);
+    let dirs = directories(&args.files);
     for file in files {
         let path = match file {
             Ok(path) => path,
@@ -152,21 +153,18 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             }
         };
         match judged {
-            (Verdict::Alive(why), _) => {
+            Verdict::Alive(why) => {
                 alive += 1;
                 if args.verbose {
                     say(out, format!("alive {shown}: {why}"));
                 }
             }
-            (Verdict::Skipped(why), _) => {
-                say(err, format!("cleanstats: {shown}: left alone: {why}"))
-            }
-            (Verdict::Stale(why), Some(file)) if args.dry_run => {
-                drop(file);
+            Verdict::Skipped(why) => say(err, format!("cleanstats: {shown}: left alone: {why}")),
+            Verdict::Stale(why, _) if args.dry_run => {
                 removed += 1;
                 say(out, format!("would remove {shown}: {why}"));
             }
-            (Verdict::Stale(why), Some(file)) => match remove_if_same(&path, &file) {
+            Verdict::Stale(why, file) => match remove_if_same(&path, &file) {
                 Ok(true) => {
                     removed += 1;
                     say(out, format!("removed {shown}: {why}"));
@@ -180,18 +178,16 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
                     say(err, format!("cleanstats: {shown}: cannot remove: {e}"));
                 }
             },
-            (Verdict::Stale(_), None) => {}
         }
     }
     for (path, pid) in dirs.iter().flat_map(|dir| leftovers(dir)) {
         let shown = path.display();
         let why = format!("a temporary file of pid {pid}, which died creating its stats file");
-        if args.dry_run {
-            removed += 1;
-            say(out, format!("would remove {shown}: {why}"));
-            continue;
-        }
-        match remove_leftover(&path) {
+        match remove_leftover(&path, args.dry_run) {
+            Ok(true) if args.dry_run => {
+                removed += 1;
+                say(out, format!("would remove {shown}: {why}"));
+            }
             Ok(true) => {
                 removed += 1;
                 say(out, format!("removed {shown}: {why}"));
@@ -223,8 +219,8 @@ const MAX_STATS_FILE: u64 = 64 << 20;
 ///
 /// Why it could not be judged: it could not be opened (other than for
 /// being a link, a special file or gone), inspected or read.
-pub fn judge(path: &Path) -> Result<(Verdict, Option<File>), String> {
-    let skipped = |why: &str| Ok((Verdict::Skipped(why.to_owned()), None));
+pub fn judge(path: &Path) -> Result<Verdict, String> {
+    let skipped = |why: &str| Ok(Verdict::Skipped(why.to_owned()));
     let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
     let file = match rustix::fs::openat(CWD, path, flags, Mode::empty()) {
         Ok(fd) => File::from(fd),
@@ -248,7 +244,7 @@ pub fn judge(path: &Path) -> Result<(Verdict, Option<File>), String> {
         .map_err(|e| format!("cannot read: {e}"))?;
     let facts = match Facts::read(bytes) {
         Ok(facts) => facts,
-        Err(why) => return Ok((Verdict::Skipped(why), None)),
+        Err(why) => return Ok(Verdict::Skipped(why)),
     };
     let Some(pid) = facts.pid else {
         return skipped("no sys.pid field");
@@ -256,39 +252,44 @@ pub fn judge(path: &Path) -> Result<(Verdict, Option<File>), String> {
     match rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => {}
         Err(Errno::WOULDBLOCK) => {
-            return Ok((
-                Verdict::Alive(format!("its writer (pid {pid}) holds its lock")),
-                None,
-            ))
+            return Ok(Verdict::Alive(format!(
+                "its writer (pid {pid}) holds its lock"
+            )))
         }
         Err(e) => return Err(format!("cannot test its lock: {}", io::Error::from(e))),
     }
-    let verdict = if facts.rust {
-        Verdict::Stale(format!("its writer (pid {pid}) is gone: its lock is free"))
-    } else {
-        judge_by_pid(pid, facts.created)
-    };
-    Ok((verdict, Some(file)))
+    if facts.rust {
+        let why = format!("its writer (pid {pid}) is gone: its lock is free");
+        return Ok(Verdict::Stale(why, file));
+    }
+    Ok(match judge_by_pid(pid, facts.created) {
+        Ok(why) => Verdict::Stale(why, file),
+        Err(verdict) => verdict,
+    })
 }
 
-/// The verdict on a file without a writer's lock (Python 0.8's), from its
-/// `sys.pid` and `sys.created`.
-fn judge_by_pid(pid: i64, created: Option<f64>) -> Verdict {
+/// How much later than a Python file's `sys.created` a process with its
+/// pid must have started to be taken for another process. Both times are
+/// wall-clock times, the start time derived from the boot time as the
+/// clock says now: a clock stepped since (a VM setting its time after
+/// boot) moves it, so only a clear difference counts.
+const REUSE_MARGIN_SECS: f64 = 60.0;
+
+/// Why a file without a writer's lock (Python 0.8's) is stale, from its
+/// `sys.pid` and `sys.created`; else the verdict that keeps it.
+fn judge_by_pid(pid: i64, created: Option<f64>) -> Result<String, Verdict> {
     match liveness(pid) {
-        Err(e) => Verdict::Skipped(format!("sys.pid {pid}: {e}")),
-        Ok(Liveness::Gone) => Verdict::Stale(format!("pid {pid} not found")),
-        Ok(Liveness::OtherUser) => {
-            Verdict::Stale(format!("pid {pid} is alive but owned by another user"))
-        }
+        Err(e) => Err(Verdict::Skipped(format!("sys.pid {pid}: {e}"))),
+        Ok(Liveness::Gone) => Ok(format!("pid {pid} not found")),
+        Ok(Liveness::OtherUser) => Ok(format!("pid {pid} is alive but owned by another user")),
         Ok(Liveness::Alive) => {
             let started = u32::try_from(pid).ok().and_then(|pid| start_time(pid).ok());
             match (started, created) {
-                // The start time is good to a second; the file was created
-                // by the process, so after it started.
-                (Some(started), Some(created)) if started > created + 1.0 => Verdict::Stale(format!(
+                // The file was created by its process, so after it started.
+                (Some(started), Some(created)) if started > created + REUSE_MARGIN_SECS => Ok(format!(
                     "pid {pid} was reused: its process started at {started:.0}, after the file was created at {created:.0}"
                 )),
-                _ => Verdict::Alive(format!("pid {pid} is alive")),
+                _ => Err(Verdict::Alive(format!("pid {pid} is alive"))),
             }
         }
     }
@@ -319,19 +320,34 @@ impl Facts {
                 Err(e) => return Err(format!("not a readable mmstats file: {e}")),
             };
             let label = field.label;
-            if label.ends_with("sys.pid") {
-                facts.pid = match field.value {
-                    ValueRef::UInt(pid) => i64::try_from(pid).ok(),
-                    ValueRef::Int(pid) => Some(pid),
-                    _ => None,
-                };
-            } else if label.ends_with("sys.created") {
-                facts.created = field.value.as_f64();
-            } else if label.ends_with("org.rust.version") {
+            if let Some(exact) = sys_label(label, "sys.pid") {
+                if exact || facts.pid.is_none() {
+                    facts.pid = match field.value {
+                        ValueRef::UInt(pid) => i64::try_from(pid).ok(),
+                        ValueRef::Int(pid) => Some(pid),
+                        _ => None,
+                    };
+                }
+            } else if let Some(exact) = sys_label(label, "sys.created") {
+                if exact || facts.created.is_none() {
+                    facts.created = field.value.as_f64();
+                }
+            } else if sys_label(label, "org.rust.version").is_some() {
                 facts.rust = true;
             }
         }
         Ok(facts)
+    }
+}
+
+/// Whether `label` is the sys field `name`: `Some(true)` for the label
+/// itself, `Some(false)` for it under a label prefix (`myapp.sys.pid`).
+/// The label itself wins over a prefixed one, else the first prefixed one.
+fn sys_label(label: &str, name: &str) -> Option<bool> {
+    if label == name {
+        Some(true)
+    } else {
+        label.ends_with(name).then_some(false)
     }
 }
 
@@ -350,14 +366,15 @@ fn remove_if_same(path: &Path, file: &File) -> io::Result<bool> {
 }
 
 /// The directories whose leftover temporary files are cleaned too: those
-/// given and those of the files found.
-fn directories(args: &[PathBuf], files: &[Result<PathBuf, FilesError>]) -> BTreeSet<PathBuf> {
-    let given = args.iter().filter(|arg| arg.is_dir()).cloned();
-    let of_files = files.iter().flatten().map(|path| match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
-        _ => PathBuf::from("."),
-    });
-    given.chain(of_files).collect()
+/// given as arguments or, without arguments, the default one. Files named
+/// one by one leave their neighbours alone.
+fn directories(args: &[PathBuf]) -> BTreeSet<PathBuf> {
+    if args.is_empty() {
+        let glob = crate::default_glob();
+        let dir = Path::new(&glob).parent().filter(|dir| dir.is_dir());
+        return dir.map(Path::to_owned).into_iter().collect();
+    }
+    args.iter().filter(|arg| arg.is_dir()).cloned().collect()
 }
 
 /// The temporary files in `dir` that writers left when they died while
@@ -393,8 +410,12 @@ fn leftover_pid(name: &str) -> Option<u32> {
     pid.parse().ok()
 }
 
-/// Removes a leftover temporary file, if it is still a regular file.
-fn remove_leftover(path: &Path) -> io::Result<bool> {
+/// Removes a leftover temporary file (or, with `dry_run`, only checks
+/// it), if it is still a regular file and no writer holds its lock: a
+/// writer locks its temporary file as soon as it has made it, so a locked
+/// one is being created right now, by a process this one may not see (in
+/// another pid namespace). Whether it was (or would be) removed.
+fn remove_leftover(path: &Path, dry_run: bool) -> io::Result<bool> {
     let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
     let file = match rustix::fs::openat(CWD, path, flags, Mode::empty()) {
         Ok(fd) => File::from(fd),
@@ -403,6 +424,14 @@ fn remove_leftover(path: &Path) -> io::Result<bool> {
     };
     if !file.metadata()?.is_file() {
         return Ok(false);
+    }
+    match rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => {}
+        Err(Errno::WOULDBLOCK) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    }
+    if dry_run {
+        return Ok(true);
     }
     remove_if_same(path, &file)
 }
