@@ -90,11 +90,18 @@ struct Server {
 /// the directory of request patterns.
 fn mmash(dir: &Path) -> Server {
     let pattern = format!("{}/*.mmstats", dir.display());
+    mmash_with(&["--glob", &pattern, "--path", dir.to_str().unwrap()], dir)
+}
+
+/// Starts `mmash` on a free port with `args`, and `$MMSTATS_PATH` set to
+/// `stats_path`.
+fn mmash_with(args: &[&str], stats_path: &Path) -> Server {
     let mut child = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_mmash"))
-            .args(["--bind", "127.0.0.1:0", "--glob", &pattern, "--path"])
-            .arg(dir)
+            .args(["--bind", "127.0.0.1:0"])
+            .args(args)
             .env_remove("MMSTATS_GLOB")
+            .env("MMSTATS_PATH", stats_path)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap(),
@@ -387,15 +394,22 @@ fn patterns_may_not_leave_the_stats_directory() {
     builder.extend(1u16.to_ne_bytes());
     builder.extend(b"B");
     builder.extend([255, 7]);
-    std::fs::write(outer.path().join("secret.mmstats"), &builder).unwrap();
     std::fs::write(dir.join("here.mmstats"), &builder).unwrap();
+    *builder.last_mut().unwrap() = 8;
+    std::fs::write(outer.path().join("secret.mmstats"), &builder).unwrap();
     std::os::unix::fs::symlink(outer.path(), dir.join("up")).unwrap();
+    // A link to a file elsewhere, as anyone could plant in a shared
+    // directory, and one to a file within.
+    std::os::unix::fs::symlink(outer.path().join("secret.mmstats"), dir.join("x.mmstats")).unwrap();
+    std::os::unix::fs::symlink("here.mmstats", dir.join("y.mmstats")).unwrap();
     let server = mmash(&dir);
 
+    // Neither the link to a file elsewhere nor the directory above.
     assert_eq!(
         server.json("/stats/done?glob=*.mmstats"),
-        json!({"done": [7]})
+        json!({"done": [7, 7]})
     );
+    assert_eq!(server.json("/files/x*"), json!({"files": []}));
     for target in [
         "/stats/done?glob=../x",
         "/stats/done?glob=..%2F*.mmstats",
@@ -408,6 +422,10 @@ fn patterns_may_not_leave_the_stats_directory() {
         "/files/../*",
         "/files/%2Fetc%2F*",
         "/files/.%3F%2F*.mmstats",
+        "/stats/done?glob=**%2F*.mmstats",
+        "/stats/done?glob=**",
+        "/files/**%2Fsecret.mmstats",
+        "/files/up%2F**",
     ] {
         let error = server.refused(target);
         assert!(error.starts_with("glob "), "{target}: {error}");
@@ -415,6 +433,74 @@ fn patterns_may_not_leave_the_stats_directory() {
     // A link to a directory elsewhere leads nowhere.
     assert_eq!(server.json("/stats/done?glob=up/*.mmstats"), json!({}));
     assert_eq!(server.json("/files/up%2F*"), json!({"files": []}));
+}
+
+#[test]
+fn without_path_request_patterns_apply_to_the_served_directory() {
+    let outer = tempfile::tempdir().unwrap();
+    let served = outer.path().join("served");
+    let other = outer.path().join("other");
+    let mut stats = vec![1u8];
+    stats.extend(4u16.to_ne_bytes());
+    stats.extend(b"done");
+    stats.extend(1u16.to_ne_bytes());
+    stats.extend(b"B");
+    stats.extend([255, 7]);
+    for dir in [&served, &other] {
+        std::fs::create_dir(dir).unwrap();
+        std::fs::write(dir.join("a.mmstats"), &stats).unwrap();
+    }
+    let served_file = served.join("a.mmstats").display().to_string();
+
+    // One served directory: request patterns apply there, not in
+    // $MMSTATS_PATH (the directory above it here).
+    let glob = format!("{}/*.mmstats", served.display());
+    let server = mmash_with(&["--glob", &glob], outer.path());
+    assert_eq!(
+        server.json("/files/*.mmstats"),
+        json!({"files": [served_file]})
+    );
+    assert_eq!(
+        server.json("/files/other%2F*.mmstats"),
+        json!({"files": []})
+    );
+    assert_eq!(server.json("/stats/done?glob=other/*.mmstats"), json!({}));
+    drop(server);
+
+    // Two served directories, or one with a wildcard: no directory for
+    // request patterns, which are refused until --path gives one.
+    let two = format!("{}/*.mmstats", other.display());
+    let wild = format!("{}/*/a.mmstats", outer.path().display());
+    for args in [&["--glob", &glob, "--glob", &two][..], &["--glob", &wild]] {
+        let server = mmash_with(args, outer.path());
+        for target in ["/files/*.mmstats", "/stats/done?glob=*.mmstats"] {
+            let error = server.refused(target);
+            assert!(
+                error.starts_with("glob ") && error.contains("--path"),
+                "{args:?} {target}: {error}"
+            );
+        }
+        // The served files are still served.
+        assert_eq!(
+            server.json("/stats/done")["done"].as_array().unwrap().len(),
+            2
+        );
+    }
+    let server = mmash_with(
+        &[
+            "--glob",
+            &glob,
+            "--glob",
+            &two,
+            "--path",
+            other.to_str().unwrap(),
+        ],
+        outer.path(),
+    );
+    assert_eq!(
+        server.json("/files/*.mmstats"),
+        json!({"files": [other.join("a.mmstats").display().to_string()]})
+    );
 }
 
 #[test]
@@ -645,7 +731,8 @@ fn metrics_are_prometheus_text() {
         );
     }
 
-    // The broken file is counted once per request that met it.
+    // The broken file is counted once per answer of /metrics; the other
+    // endpoints do not count.
     let errors = |text: &str| -> u64 {
         sample(text, "mmstats_read_errors_total")
             .unwrap_or_else(|| panic!("{text}"))
@@ -655,8 +742,9 @@ fn metrics_are_prometheus_text() {
     let before = errors(&text);
     assert!(before >= 1, "{text}");
     server.get("/stats/");
+    server.get("/api/snapshot");
     let after = errors(&server.get("/metrics").text());
-    assert_eq!(after, before + 2);
+    assert_eq!(after, before + 1);
 
     promtool_accepts(&text);
 }
@@ -703,7 +791,7 @@ fn the_page_is_compiled_in() {
             reply.header("content-type"),
             Some("text/html; charset=utf-8")
         );
-        assert_eq!(reply.text(), mmstats::tools::mmash::page::GRAPH_HTML);
+        assert_eq!(reply.text(), mmstats::tools::mmash::GRAPH_HTML);
     }
     let reply = server.get("/graph");
     assert_eq!(reply.status, 308);

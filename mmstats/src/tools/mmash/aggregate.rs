@@ -39,45 +39,39 @@ pub enum Aggregation {
     NonzeroAvg,
 }
 
-/// The names `?aggr=` takes, in the order of the documentation.
-pub const NAMES: [&str; 7] = [
-    "avg",
-    "one",
-    "max",
-    "min",
-    "sum",
-    "nonzero-min",
-    "nonzero-avg",
+/// Every aggregation with its name in `?aggr=`, in the order of the
+/// documentation: the one place the names are spelled.
+const TABLE: [(Aggregation, &str); 7] = [
+    (Aggregation::Avg, "avg"),
+    (Aggregation::One, "one"),
+    (Aggregation::Max, "max"),
+    (Aggregation::Min, "min"),
+    (Aggregation::Sum, "sum"),
+    (Aggregation::NonzeroMin, "nonzero-min"),
+    (Aggregation::NonzeroAvg, "nonzero-avg"),
 ];
+
+// `name` indexes the table by variant: each must be at its own index.
+const _: () = {
+    let mut i = 0;
+    while i < TABLE.len() {
+        assert!(TABLE[i].0 as usize == i);
+        i += 1;
+    }
+};
+
+/// The names `?aggr=` takes, in the order of the documentation.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    TABLE.iter().map(|&(_, name)| name)
+}
 
 impl Aggregation {
     /// The name in `?aggr=`.
     pub fn name(self) -> &'static str {
-        match self {
-            Aggregation::Avg => "avg",
-            Aggregation::One => "one",
-            Aggregation::Max => "max",
-            Aggregation::Min => "min",
-            Aggregation::Sum => "sum",
-            Aggregation::NonzeroMin => "nonzero-min",
-            Aggregation::NonzeroAvg => "nonzero-avg",
-        }
+        TABLE[self as usize].1
     }
 
     /// The values of `label` made one.
-    ///
-    /// ```
-    /// use mmstats::reader::Value;
-    /// use mmstats::tools::mmash::aggregate::{Aggregated, Aggregation};
-    ///
-    /// let values = [Value::UInt(u64::MAX), Value::UInt(2), Value::Int(0)];
-    /// assert_eq!(Aggregation::Sum.apply("n", &values)?, Aggregated::Int(u64::MAX as i128 + 2));
-    /// assert_eq!(Aggregation::Avg.apply("n", &[Value::UInt(1), Value::Float(2.0)])?, Aggregated::Float(1.5));
-    /// assert_eq!(Aggregation::NonzeroMin.apply("n", &values)?, Aggregated::Value(Value::UInt(2)));
-    /// assert!(Aggregation::NonzeroAvg.apply("n", &[Value::Int(0)]).is_err());
-    /// assert!(Aggregation::Max.apply("s", &[Value::Str("a".into())]).is_err());
-    /// # Ok::<(), mmstats::tools::mmash::aggregate::AggregateError>(())
-    /// ```
     ///
     /// # Errors
     ///
@@ -89,13 +83,7 @@ impl Aggregation {
             label: label.to_owned(),
             reason,
         };
-        if self == Aggregation::One {
-            return values
-                .first()
-                .map(|v| Aggregated::Value(v.clone()))
-                .ok_or_else(|| fail(Reason::NoValues));
-        }
-        if values.iter().any(|v| matches!(v, Value::Str(_))) {
+        if self != Aggregation::One && values.iter().any(|v| matches!(v, Value::Str(_))) {
             return Err(fail(Reason::NotNumeric));
         }
         let nonzero: Vec<Value>;
@@ -107,19 +95,21 @@ impl Aggregation {
                 }
                 &nonzero[..]
             }
-            _ if values.is_empty() => return Err(fail(Reason::NoValues)),
             _ => values,
         };
+        let Some((first, rest)) = values.split_first() else {
+            return Err(fail(Reason::NoValues));
+        };
         Ok(match self {
+            Aggregation::One => Aggregated::Value(first.clone()),
             Aggregation::Avg | Aggregation::NonzeroAvg => {
                 Aggregated::Float(sum(values).as_f64() / values.len() as f64)
             }
             Aggregation::Sum => sum(values),
-            Aggregation::Max => Aggregated::Value(extreme(values, Ordering::Greater)),
+            Aggregation::Max => Aggregated::Value(extreme(first, rest, Ordering::Greater)),
             Aggregation::Min | Aggregation::NonzeroMin => {
-                Aggregated::Value(extreme(values, Ordering::Less))
+                Aggregated::Value(extreme(first, rest, Ordering::Less))
             }
-            Aggregation::One => Aggregated::Value(extreme(values, Ordering::Equal)),
         })
     }
 }
@@ -128,22 +118,21 @@ impl FromStr for Aggregation {
     type Err = UnknownAggregation;
 
     fn from_str(name: &str) -> Result<Aggregation, UnknownAggregation> {
-        Ok(match name {
-            "avg" => Aggregation::Avg,
-            "one" => Aggregation::One,
-            "max" => Aggregation::Max,
-            "min" => Aggregation::Min,
-            "sum" => Aggregation::Sum,
-            "nonzero-min" => Aggregation::NonzeroMin,
-            "nonzero-avg" => Aggregation::NonzeroAvg,
-            _ => return Err(UnknownAggregation(name.to_owned())),
-        })
+        TABLE
+            .iter()
+            .find(|&&(_, known)| known == name)
+            .map(|&(aggregation, _)| aggregation)
+            .ok_or_else(|| UnknownAggregation(name.to_owned()))
     }
 }
 
-/// An `?aggr=` name that is none of [`NAMES`].
+/// An `?aggr=` name that is none of [`names`].
 #[derive(Debug, thiserror::Error)]
-#[error("unknown aggregation {name:?}: expected one of {names}", name = .0, names = NAMES.join(", "))]
+#[error(
+    "unknown aggregation {name:?}: expected one of {names}",
+    name = .0,
+    names = names().collect::<Vec<_>>().join(", ")
+)]
 pub struct UnknownAggregation(pub String);
 
 /// Why a label's values cannot be aggregated.
@@ -261,19 +250,14 @@ fn sum(values: &[Value]) -> Aggregated {
     }
 }
 
-/// The first value that compares `goal` to every one before it (Python's
-/// `max` for `Greater`, `min` for `Less`, the first value for `Equal`);
-/// NaN compares to nothing. `values` is not empty; if it were, the answer
-/// would be 0.
-fn extreme(values: &[Value], goal: Ordering) -> Value {
-    let Some((mut best, rest)) = values.split_first() else {
-        return Value::UInt(0);
-    };
-    if goal != Ordering::Equal {
-        for value in rest {
-            if compare(num(value), num(best)) == Some(goal) {
-                best = value;
-            }
+/// The first of `first` and `rest` that compares `goal` to every one
+/// before it (Python's `max` for `Greater`, `min` for `Less`); NaN
+/// compares to nothing.
+fn extreme(first: &Value, rest: &[Value], goal: Ordering) -> Value {
+    let mut best = first;
+    for value in rest {
+        if compare(num(value), num(best)) == Some(goal) {
+            best = value;
         }
     }
     best.clone()
@@ -310,14 +294,37 @@ mod tests {
 
     #[test]
     fn every_name_parses_back() {
-        for name in NAMES {
+        for name in names() {
             assert_eq!(name.parse::<Aggregation>().unwrap().name(), name);
         }
+        assert_eq!(names().count(), TABLE.len());
         let err = "median".parse::<Aggregation>().unwrap_err().to_string();
         assert!(
             err.contains("median") && err.contains("nonzero-avg"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn big_sums_and_nonzero() {
+        let values = [Value::UInt(u64::MAX), Value::UInt(2), Value::Int(0)];
+        assert_eq!(
+            Aggregation::Sum.apply("n", &values).unwrap(),
+            Aggregated::Int(i128::from(u64::MAX) + 2)
+        );
+        assert_eq!(
+            Aggregation::Avg
+                .apply("n", &[Value::UInt(1), Value::Float(2.0)])
+                .unwrap(),
+            Aggregated::Float(1.5)
+        );
+        assert_eq!(
+            Aggregation::NonzeroMin.apply("n", &values).unwrap(),
+            Aggregated::Value(Value::UInt(2))
+        );
+        assert!(Aggregation::NonzeroAvg
+            .apply("n", &[Value::Int(0)])
+            .is_err());
     }
 
     #[test]

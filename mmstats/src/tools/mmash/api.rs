@@ -13,7 +13,8 @@
 //!   matched the prefix too); `exact` counts as set unless it is empty,
 //!   `0`, `false` or `no`. With `?glob=PATTERN`, the files matching
 //!   `PATTERN` relative to the stats directory instead of the served ones
-//!   (see [`request_glob`](super::request_glob)). With `?aggr=NAME`, each
+//!   (see [`request_glob`](super::request_glob); refused if `mmash` has no
+//!   stats directory). With `?aggr=NAME`, each
 //!   label's values made one (see [`aggregate`](super::aggregate)); an
 //!   empty `aggr` means none. An unknown name is refused (Python ignored
 //!   it), as is an aggregation that does not apply to some label.
@@ -57,19 +58,9 @@ impl ApiError {
             message: message.into(),
         }
     }
-
-    /// The body: `{"error": message}`.
-    pub fn body(&self) -> Vec<u8> {
-        error_json(&self.message)
-    }
 }
 
 /// `{"error": message}`.
-///
-/// ```
-/// let body = mmstats::tools::mmash::api::error_json("no \"x\"");
-/// assert_eq!(body, br#"{"error":"no \"x\""}"#);
-/// ```
 pub fn error_json(message: &str) -> Vec<u8> {
     format!("{{\"error\":{}}}", string_json(message)).into_bytes()
 }
@@ -127,18 +118,6 @@ pub struct ValuesQuery {
 impl ValuesQuery {
     /// The query from its decoded `name=value` pairs; other names are
     /// ignored, and of a name given twice the last counts.
-    ///
-    /// ```
-    /// use mmstats::tools::mmash::aggregate::Aggregation;
-    /// use mmstats::tools::mmash::api::ValuesQuery;
-    ///
-    /// let query = ValuesQuery::from_pairs([("exact", "1"), ("aggr", "sum"), ("x", "y")])?;
-    /// assert!(query.exact);
-    /// assert_eq!(query.aggr, Some(Aggregation::Sum));
-    /// assert!(!ValuesQuery::from_pairs([("exact", "0")])?.exact);
-    /// assert!(ValuesQuery::from_pairs([("aggr", "median")]).is_err());
-    /// # Ok::<(), mmstats::tools::mmash::api::ApiError>(())
-    /// ```
     ///
     /// # Errors
     ///
@@ -330,4 +309,29 @@ pub fn snapshot(source: &Source) -> Vec<u8> {
     out.extend_from_slice(&snapshot.errors);
     out.extend_from_slice(b"]}");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_are_json() {
+        assert_eq!(error_json("no \"x\""), br#"{"error":"no \"x\""}"#);
+    }
+
+    #[test]
+    fn queries() {
+        let query = ValuesQuery::from_pairs([("exact", "1"), ("aggr", "sum"), ("x", "y")]).unwrap();
+        assert!(query.exact);
+        assert_eq!(query.aggr, Some(Aggregation::Sum));
+        assert!(!ValuesQuery::from_pairs([("exact", "0")]).unwrap().exact);
+        assert!(ValuesQuery::from_pairs([("aggr", "median")]).is_err());
+        assert_eq!(
+            ValuesQuery::from_pairs([("aggr", "one"), ("aggr", "")])
+                .unwrap()
+                .aggr,
+            None
+        );
+    }
 }

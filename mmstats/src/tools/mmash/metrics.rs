@@ -28,8 +28,9 @@
 //! - `cmd`: the file name without `.mmstats` and without the `-PID` and
 //!   `-TID` parts of the default `{CMD}-{PID}-{TID}.mmstats` template (up
 //!   to two trailing `-<digits>` parts); the whole name if nothing is left;
-//! - `pid`: the value of the file's `sys.pid` field (under any label
-//!   prefix), left out if it has none;
+//! - `pid`: the value of the file's integer field labelled `sys.pid`, or
+//!   if it has none, of its first one labelled `PREFIX.sys.pid` (as a
+//!   prefixed model writes it); left out if it has neither;
 //! - `file`: the file's path.
 //!
 //! Label values are escaped as the format asks: `\` as `\\`, `"` as `\"`
@@ -40,13 +41,17 @@
 //! Two labels of one file that become the same name (`a.b` and `a_b`) give
 //! one sample: the first field's. A name that the files give different
 //! types (a counter `x_total` and a gauge `x.total`) keeps the type it got
-//! first; samples of the other type are left out.
+//! first; samples of the other type are left out. A field whose name would
+//! be `mmstats_read_errors` or `mmstats_read_errors_total` is left out:
+//! those names are the server's own.
 //!
 //! # The server's own
 //!
-//! `mmstats_read_errors_total` (a counter, no labels) is how many times a
-//! file could not be read since the server started; such files are left
-//! out of the answer.
+//! `mmstats_read_errors_total` (a counter, no labels) counts the files
+//! (and the directories searched for them) that `/metrics` could not read,
+//! one for each such file in each answer of `/metrics`, since the server
+//! started; the other endpoints do not count. Such files are left out of
+//! the answer.
 #![forbid(unsafe_code)]
 
 use std::collections::{BTreeMap, HashSet};
@@ -67,6 +72,13 @@ pub const PREFIX: &str = "mmstats_";
 /// The counter of failed reads.
 pub const READ_ERRORS: &str = "mmstats_read_errors_total";
 
+/// The family of [`READ_ERRORS`], which no field may take either.
+const READ_ERRORS_FAMILY: &str = "mmstats_read_errors";
+
+/// The `# HELP` of [`READ_ERRORS`].
+const READ_ERRORS_HELP: &str = "Stats files (or directories searched for them) that /metrics \
+    could not read since mmash started, one per file per scrape; other endpoints do not count";
+
 /// A Prometheus metric type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum MetricType {
@@ -85,14 +97,6 @@ impl MetricType {
 
 /// `mmstats_` and `label` with every character outside `[a-zA-Z0-9_]`
 /// replaced by `_`.
-///
-/// ```
-/// use mmstats::tools::mmash::metrics::metric_name;
-///
-/// assert_eq!(metric_name("status.2XX"), "mmstats_status_2XX");
-/// assert_eq!(metric_name("a:b c\n"), "mmstats_a_b_c_");
-/// assert_eq!(metric_name("température"), "mmstats_temp_rature");
-/// ```
 pub fn metric_name(label: &str) -> String {
     let mut name = String::with_capacity(PREFIX.len() + label.len());
     name.push_str(PREFIX);
@@ -107,12 +111,6 @@ pub fn metric_name(label: &str) -> String {
 }
 
 /// Appends `value` as a label value: `\`, `"` and newlines escaped.
-///
-/// ```
-/// let mut out = String::new();
-/// mmstats::tools::mmash::metrics::push_label_value(&mut out, "a\\b\"c\nd");
-/// assert_eq!(out, r#"a\\b\"c\nd"#);
-/// ```
 pub fn push_label_value(out: &mut String, value: &str) {
     for c in value.chars() {
         match c {
@@ -126,15 +124,6 @@ pub fn push_label_value(out: &mut String, value: &str) {
 
 /// Appends a float as Prometheus reads it: `NaN`, `+Inf`, `-Inf`, or the
 /// shortest decimal that reads back the same.
-///
-/// ```
-/// let mut out = String::new();
-/// for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.1, 1e16, -0.0] {
-///     mmstats::tools::mmash::metrics::push_float(&mut out, x);
-///     out.push(' ');
-/// }
-/// assert_eq!(out, "NaN +Inf -Inf 0.1 1e16 -0.0 ");
-/// ```
 pub fn push_float(out: &mut String, value: f64) {
     if value.is_nan() {
         out.push_str("NaN");
@@ -167,17 +156,6 @@ fn help_text(label: &str, kind: &str) -> String {
 
 /// The `cmd` of a file: its name without `.mmstats` and up to two trailing
 /// `-<digits>` parts.
-///
-/// ```
-/// use std::path::Path;
-/// use mmstats::tools::mmash::metrics::command_of;
-///
-/// assert_eq!(command_of(Path::new("/tmp/update-emails-4242-4243.mmstats")), "update-emails");
-/// assert_eq!(command_of(Path::new("web-17.mmstats")), "web");
-/// assert_eq!(command_of(Path::new("/run/worker.mmstats")), "worker");
-/// assert_eq!(command_of(Path::new("job-12-34-56.mmstats")), "job-12");
-/// assert_eq!(command_of(Path::new("-17.mmstats")), "-17");
-/// ```
 pub fn command_of(path: &Path) -> String {
     let name = path
         .file_name()
@@ -213,7 +191,9 @@ struct Family {
 struct Staged {
     name: String,
     kind: MetricType,
-    help: String,
+    /// The field's label and kind, for the family's help if it is new.
+    label: String,
+    kind_text: &'static str,
     /// The sample's value, and for a string the `value` label.
     value: String,
     info: Option<String>,
@@ -222,17 +202,23 @@ struct Staged {
 #[derive(Default)]
 struct Exposition {
     families: BTreeMap<String, Family>,
+    /// The files (and directories) that could not be read.
+    failed: u64,
 }
 
 impl Visitor for Exposition {
     fn file(&mut self, path: &Path, file: &StatsFile) -> Result<(), ReadError> {
         let mut staged: Vec<Staged> = Vec::new();
         let mut names = HashSet::new();
+        // `sys.pid` itself, else the first prefixed one.
         let mut pid: Option<String> = None;
+        let mut prefixed_pid: Option<String> = None;
         for_each_field(file, |field| {
-            if pid.is_none() && field.label.ends_with("sys.pid") {
-                if let ValueRef::Int(_) | ValueRef::UInt(_) = field.value {
-                    pid = Some(field.value.to_string());
+            if let ValueRef::Int(_) | ValueRef::UInt(_) = field.value {
+                if field.label == "sys.pid" {
+                    pid.get_or_insert_with(|| field.value.to_string());
+                } else if field.label.ends_with(".sys.pid") {
+                    prefixed_pid.get_or_insert_with(|| field.value.to_string());
                 }
             }
             let base = metric_name(field.label);
@@ -246,7 +232,7 @@ impl Visitor for Exposition {
                 FieldKind::Bool => (base, MetricType::Gauge, "bool"),
                 _ => (base, MetricType::Gauge, "gauge"),
             };
-            if !names.insert(name.clone()) {
+            if name == READ_ERRORS || name == READ_ERRORS_FAMILY || !names.insert(name.clone()) {
                 return;
             }
             let mut value = String::new();
@@ -268,7 +254,8 @@ impl Visitor for Exposition {
             staged.push(Staged {
                 name,
                 kind: metric,
-                help: help_text(field.label, kind_text),
+                label: field.label.to_owned(),
+                kind_text,
                 value,
                 info,
             });
@@ -276,9 +263,9 @@ impl Visitor for Exposition {
 
         let mut labels = String::from("cmd=\"");
         push_label_value(&mut labels, &command_of(path));
-        if let Some(pid) = &pid {
+        if let Some(pid) = pid.or(prefixed_pid) {
             labels.push_str("\",pid=\"");
-            labels.push_str(pid);
+            labels.push_str(&pid);
         }
         labels.push_str("\",file=\"");
         push_label_value(&mut labels, &path.to_string_lossy());
@@ -290,7 +277,7 @@ impl Visitor for Exposition {
                 .entry(field.name.clone())
                 .or_insert_with(|| Family {
                     kind: field.kind,
-                    help: field.help,
+                    help: help_text(&field.label, field.kind_text),
                     samples: String::new(),
                 });
             if family.kind != field.kind {
@@ -311,6 +298,10 @@ impl Visitor for Exposition {
         }
         Ok(())
     }
+
+    fn failed(&mut self, _: &str, _: &str) {
+        self.failed += 1;
+    }
 }
 
 /// `/metrics`: the text of every served file's fields, and of
@@ -322,13 +313,14 @@ pub fn render(source: &Source) -> Vec<u8> {
         READ_ERRORS.to_owned(),
         Family {
             kind: MetricType::Counter,
-            help: "Times a stats file could not be read since mmash started".to_owned(),
+            help: READ_ERRORS_HELP.to_owned(),
             samples: String::new(),
         },
     );
     source.read(source.files(), &mut exposition);
+    let read_errors = source.add_metrics_read_errors(exposition.failed);
     if let Some(errors) = exposition.families.get_mut(READ_ERRORS) {
-        let _ = writeln!(errors.samples, "{READ_ERRORS} {}", source.read_errors());
+        let _ = writeln!(errors.samples, "{READ_ERRORS} {read_errors}");
     }
 
     let mut out = String::new();
@@ -348,6 +340,109 @@ mod tests {
     use super::*;
     use crate::reader::testing::FileBuilder;
 
+    #[test]
+    fn names_values_and_commands() {
+        assert_eq!(metric_name("status.2XX"), "mmstats_status_2XX");
+        assert_eq!(metric_name("a:b c\n"), "mmstats_a_b_c_");
+        assert_eq!(metric_name("température"), "mmstats_temp_rature");
+
+        let mut out = String::new();
+        push_label_value(&mut out, "a\\b\"c\nd");
+        assert_eq!(out, r#"a\\b\"c\nd"#);
+
+        let mut out = String::new();
+        for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.1, 1e16, -0.0] {
+            push_float(&mut out, x);
+            out.push(' ');
+        }
+        assert_eq!(out, "NaN +Inf -Inf 0.1 1e16 -0.0 ");
+
+        for (path, cmd) in [
+            ("/tmp/update-emails-4242-4243.mmstats", "update-emails"),
+            ("web-17.mmstats", "web"),
+            ("/run/worker.mmstats", "worker"),
+            ("job-12-34-56.mmstats", "job-12"),
+            ("-17.mmstats", "-17"),
+        ] {
+            assert_eq!(command_of(Path::new(path)), cmd);
+        }
+    }
+
+    #[test]
+    fn sys_pid_itself_wins_over_prefixed_ones() {
+        let mut a = FileBuilder::new();
+        a.unbuffered("x", "B", &[1]);
+        a.unbuffered("a.sys.pid", "I", &11u32.to_ne_bytes());
+        a.unbuffered("b.sys.pid", "I", &12u32.to_ne_bytes());
+        a.unbuffered("sys.pid", "I", &13u32.to_ne_bytes());
+        let mut b = FileBuilder::new();
+        b.unbuffered("x", "B", &[2]);
+        b.unbuffered("nosys.pid", "I", &20u32.to_ne_bytes());
+        b.unbuffered("a.sys.pid", "I", &21u32.to_ne_bytes());
+        b.unbuffered("b.sys.pid", "I", &22u32.to_ne_bytes());
+        let text = render_files(&[("a.mmstats", a.finish(4096)), ("b.mmstats", b.finish(4096))]);
+        assert!(
+            text.contains("mmstats_x{cmd=\"a\",pid=\"13\",file=\"DIR/a.mmstats\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("mmstats_x{cmd=\"b\",pid=\"21\",file=\"DIR/b.mmstats\"} 2\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn fields_may_not_take_the_read_errors_names() {
+        let mut a = FileBuilder::new();
+        a.raw(b"read.errors", b"Q", 255, &[5, 0, 0, 0, 0, 0, 0, 0]);
+        a.raw(b"read_errors_total", b"Q", 255, &[6, 0, 0, 0, 0, 0, 0, 0]);
+        a.unbuffered("read_errors", "B", &[7]);
+        a.unbuffered("kept", "B", &[8]);
+        let text = render_files(&[("a.mmstats", a.finish(4096))]);
+        let help = format!("# HELP {READ_ERRORS} {READ_ERRORS_HELP}");
+        let read_errors: Vec<&str> = text
+            .lines()
+            .filter(|line| line.contains("read_errors"))
+            .collect();
+        assert_eq!(
+            read_errors,
+            [
+                help.as_str(),
+                "# TYPE mmstats_read_errors_total counter",
+                "mmstats_read_errors_total 0",
+            ],
+            "{text}"
+        );
+        assert!(text.contains("} 8\n"), "{text}");
+    }
+
+    #[test]
+    fn read_errors_count_the_files_each_scrape_could_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("bad.mmstats"), b"not mmstats").unwrap();
+        let pattern = format!(
+            "{}/*.mmstats",
+            glob::Pattern::escape(dir.path().to_str().unwrap())
+        );
+        let source = Source::new(vec![pattern], None);
+        let errors = |text: Vec<u8>| {
+            String::from_utf8(text)
+                .unwrap()
+                .lines()
+                .find_map(|line| {
+                    line.strip_prefix("mmstats_read_errors_total ")?
+                        .parse()
+                        .ok()
+                })
+                .unwrap_or(u64::MAX)
+        };
+        assert_eq!(errors(render(&source)), 1);
+        // Other endpoints do not count.
+        let _ = super::super::api::snapshot(&source);
+        let _ = super::super::api::labels(&source);
+        assert_eq!(errors(render(&source)), 2);
+    }
+
     fn render_files(files: &[(&str, Vec<u8>)]) -> String {
         let dir = tempfile::tempdir().unwrap();
         for (name, bytes) in files {
@@ -357,7 +452,7 @@ mod tests {
             "{}/*.mmstats",
             glob::Pattern::escape(dir.path().to_str().unwrap())
         );
-        let source = Source::new(vec![pattern], dir.path().to_owned());
+        let source = Source::new(vec![pattern], None);
         let text = String::from_utf8(render(&source)).unwrap();
         text.replace(dir.path().to_str().unwrap(), "DIR")
     }
@@ -391,7 +486,7 @@ mmstats_app_sys_pid{cmd=\"web\",pid=\"4242\",file=\"DIR/web-4242-4242.mmstats\"}
 # TYPE mmstats_load gauge
 mmstats_load{cmd=\"web\",pid=\"4242\",file=\"DIR/web-4242-4242.mmstats\"} NaN
 mmstats_load{cmd=\"x\\\"y\",file=\"DIR/x\\\"y.mmstats\"} -Inf
-# HELP mmstats_read_errors_total Times a stats file could not be read since mmash started
+# HELP mmstats_read_errors_total @HELP@
 # TYPE mmstats_read_errors_total counter
 mmstats_read_errors_total 0
 # HELP mmstats_req_count_total mmstats field req.count (counter)
@@ -399,8 +494,9 @@ mmstats_read_errors_total 0
 mmstats_req_count_total{cmd=\"web\",pid=\"4242\",file=\"DIR/web-4242-4242.mmstats\"} 7
 mmstats_req_count_total{cmd=\"x\\\"y\",file=\"DIR/x\\\"y.mmstats\"} 0
 # HELP mmstats_up mmstats field up (bool)
-";
-        assert!(text.starts_with(want), "{text}");
+"
+        .replace("@HELP@", READ_ERRORS_HELP);
+        assert!(text.starts_with(&want), "{text}");
         assert!(text.contains(
             "mmstats_up{cmd=\"web\",pid=\"4242\",file=\"DIR/web-4242-4242.mmstats\"} 1\n"
         ));

@@ -12,17 +12,25 @@
 //!
 //! | path | answer |
 //! |---|---|
-//! | `/`, `/graph/` | the dashboard page ([`page::GRAPH_HTML`]), compiled into the binary |
+//! | `/`, `/graph/` | the dashboard page ([`GRAPH_HTML`]), compiled into the binary |
 //! | `/stats/` | `{"stats": [every label, sorted, each once]}` |
-//! | `/stats/<prefix>` | `{label: [its value in each file]}` for the labels starting with `prefix`; see [`api`] for `?exact=`, `?glob=` and `?aggr=` |
+//! | `/stats/<prefix>` | `{label: [its value in each file]}` for the labels starting with `prefix`; `?exact=1`, `?glob=PATTERN` and `?aggr=NAME` as in Python's mmash |
 //! | `/files/`, `/files/<glob>` | `{"files": [the files read]}` |
 //! | `/api/snapshot` | every field of every file, with its kind, and the files that could not be read |
-//! | `/metrics` | every field in the Prometheus text format; see [`metrics`] |
+//! | `/metrics` | every field in the Prometheus text format |
 //!
 //! The first four are those of Python mmstats 0.8's `mmash`, in the same
 //! JSON shapes. A file that cannot be read never breaks a response: it is
-//! left out (`/api/snapshot` lists it under `"errors"`) and counted in the
-//! `mmstats_read_errors_total` counter of `/metrics`.
+//! left out (`/api/snapshot` lists it under `"errors"`); those that
+//! `/metrics` meets are counted in its `mmstats_read_errors_total`.
+//!
+//! Request patterns (`?glob=`, `/files/<glob>`) are relative to the stats
+//! directory: `--path`, or without it the one directory of the served
+//! patterns if they share one free of wildcards (`$MMSTATS_PATH` or the
+//! temporary directory when no `--glob` is given). With no such directory
+//! they are refused with a 400. They may not hold `..` or `**` nor be
+//! absolute, and a file they match, links resolved, must lie in the stats
+//! directory.
 //!
 //! ```no_run
 //! // What the `mmash` binary does: serve until killed.
@@ -37,13 +45,13 @@
 //! Enabled by the `mmash` feature.
 #![forbid(unsafe_code)]
 
-pub mod aggregate;
-pub mod api;
-pub mod metrics;
-pub mod page;
-pub mod request_glob;
-pub mod server;
-pub mod source;
+mod aggregate;
+mod api;
+mod metrics;
+mod page;
+mod request_glob;
+mod server;
+mod source;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -52,8 +60,9 @@ use std::sync::Arc;
 
 use crate::tools::escape::escape_controls;
 
-pub use server::{router, serve};
-pub use source::Source;
+pub use page::GRAPH_HTML;
+use server::serve;
+use source::Source;
 
 /// Where `mmash` listens unless told otherwise: the port of Python's mmash.
 pub const DEFAULT_BIND: &str = "127.0.0.1:5002";
@@ -61,7 +70,14 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:5002";
 const AFTER_HELP: &str = "\
 Without --glob, serves $MMSTATS_GLOB, or else *.mmstats in $MMSTATS_PATH,
 or else *.mmstats in the temporary directory. The files are looked up again
-on every request. `?glob=` patterns of the JSON API are relative to --path.
+on every request.
+
+Request patterns (`?glob=` and /files/GLOB) are relative to --path. Without
+--path they are relative to the directory of the served patterns, if they
+all have the same one and it has no wildcard (`--glob '/run/app/*.mmstats'`
+gives /run/app); otherwise they are refused (400) until --path says where
+they apply. They may not be absolute nor hold `..` or `**`, and a file they
+match must be in that directory, symbolic links resolved.
 
 The first line on standard output is the address it listens on:
   listening on http://127.0.0.1:5002/
@@ -102,8 +118,9 @@ pub struct Args {
     #[arg(short, long, value_name = "ADDR", default_value = DEFAULT_BIND)]
     pub bind: String,
 
-    /// The directory that `?glob=` patterns are relative to [default:
-    /// $MMSTATS_PATH, else the temporary directory]
+    /// The directory that request patterns (`?glob=`, /files/GLOB) are
+    /// relative to [default: the served patterns' directory, if they share
+    /// one without wildcards; else request patterns are refused]
     #[arg(short, long, value_name = "DIR")]
     pub path: Option<PathBuf>,
 }
@@ -132,7 +149,10 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     } else {
         args.globs.clone()
     };
-    let stats_dir = args.path.clone().unwrap_or_else(crate::default_path);
+    let stats_dir = match &args.path {
+        Some(path) => Some(path.clone()),
+        None => request_glob::stats_dir_of(&globs),
+    };
     let source = Arc::new(Source::new(globs, stats_dir));
     let say = |stream: &mut dyn Write, line: String| {
         // Nothing sensible is left to do if the error cannot be written.

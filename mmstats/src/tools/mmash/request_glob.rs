@@ -10,12 +10,17 @@
 //! - has a path component that matches `..` as a pattern (`.?`, `.*`,
 //!   `.[.]`: the glob crate lets a component that starts with a literal dot
 //!   match the special entries `.` and `..`), or
+//! - holds `**` (a recursive walk of the whole tree, for each request), or
 //! - is not a valid pattern.
 //!
-//! And a file it matches is served only if the directory it is in,
-//! symbolic links resolved, is the stats directory or below it (a link to
-//! a directory elsewhere leads nowhere). Files that are links themselves
-//! are read, as the served patterns read them.
+//! And a file it matches is served only if the file itself, symbolic links
+//! resolved, is in the stats directory or below it: a link to a directory
+//! elsewhere leads nowhere, and so does a link to a file elsewhere (which
+//! anyone who can write to a shared stats directory could plant).
+//!
+//! When there is no stats directory (`--glob` given without `--path`, and
+//! the served patterns do not share one directory free of wildcards),
+//! every request pattern is refused; see [`stats_dir_of`].
 #![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
@@ -34,6 +39,16 @@ pub enum GlobRejected {
     /// The pattern could lead to a parent directory.
     #[error("glob {0:?}: patterns may not lead out of the stats directory")]
     Parent(String),
+    /// The pattern holds `**`.
+    #[error("glob {0:?}: `**` is not allowed in request patterns")]
+    Recursive(String),
+    /// There is no stats directory for request patterns to apply to.
+    #[error(
+        "glob {0:?}: request patterns are refused because the served --glob \
+         patterns are not all in one directory without wildcards; start mmash \
+         with --path DIR to set the directory that request patterns apply to"
+    )]
+    NoStatsDir(String),
     /// The pattern is malformed.
     #[error("glob {pattern:?}: bad glob pattern: {source}")]
     Bad {
@@ -48,19 +63,10 @@ pub enum GlobRejected {
 /// The full pattern for a request's `pattern`, relative to `stats_dir`
 /// (whose name is escaped, so that its own `*` or `[` are literal).
 ///
-/// ```
-/// use std::path::Path;
-/// use mmstats::tools::mmash::request_glob::resolve;
-///
-/// assert_eq!(resolve(Path::new("/run/st[1]"), "web-*.mmstats").unwrap(), "/run/st[[]1[]]/web-*.mmstats");
-/// for bad in ["/etc/*", "../x", "a/../../x", "a..b", ".?/x", "a/.*", "[", ""] {
-///     assert!(resolve(Path::new("/tmp"), bad).is_err(), "{bad}");
-/// }
-/// ```
-///
 /// # Errors
 ///
-/// [`GlobRejected`] for an empty, absolute, climbing or malformed pattern.
+/// [`GlobRejected`] for an empty, absolute, climbing, recursive or
+/// malformed pattern.
 pub fn resolve(stats_dir: &Path, pattern: &str) -> Result<String, GlobRejected> {
     if pattern.starts_with('/') {
         return Err(GlobRejected::Absolute(pattern.to_owned()));
@@ -76,6 +82,9 @@ pub fn resolve(stats_dir: &Path, pattern: &str) -> Result<String, GlobRejected> 
     if climbs {
         return Err(GlobRejected::Parent(pattern.to_owned()));
     }
+    if pattern.contains("**") {
+        return Err(GlobRejected::Recursive(pattern.to_owned()));
+    }
     if let Err(source) = Pattern::new(pattern) {
         return Err(GlobRejected::Bad {
             pattern: pattern.to_owned(),
@@ -90,8 +99,52 @@ pub fn resolve(stats_dir: &Path, pattern: &str) -> Result<String, GlobRejected> 
     Ok(format!("{}/{pattern}", dir.trim_end_matches('/')))
 }
 
+/// The directory that request patterns apply to when `--path` is not
+/// given: the one directory of the served `globs`, if their directory
+/// parts are all the same and hold no wildcard (escaped metacharacters,
+/// as in `[[]`, count as literal). `None` otherwise, and then request
+/// patterns are refused.
+pub fn stats_dir_of(globs: &[String]) -> Option<PathBuf> {
+    let mut dirs = globs.iter().map(|glob| literal_dir(glob));
+    let first = dirs.next()??;
+    for dir in dirs {
+        if dir? != first {
+            return None;
+        }
+    }
+    Some(first)
+}
+
+/// The directory part of `glob` (all before its last `/`), unescaped, if
+/// it holds no wildcard.
+fn literal_dir(glob: &str) -> Option<PathBuf> {
+    let dir = match glob.rsplit_once('/') {
+        None => return Some(PathBuf::from(".")),
+        Some(("", _)) => return Some(PathBuf::from("/")),
+        Some((dir, _)) => dir,
+    };
+    let mut out = String::with_capacity(dir.len());
+    let mut chars = dir.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' | '?' => return None,
+            '[' => {
+                // Only the escapes of one metacharacter, `[*]` and the
+                // like, are literal.
+                let escaped = chars.next().filter(|c| "*?[]".contains(*c))?;
+                if chars.next() != Some(']') {
+                    return None;
+                }
+                out.push(escaped);
+            }
+            c => out.push(c),
+        }
+    }
+    Some(PathBuf::from(out))
+}
+
 /// Tells whether a path found by a request's pattern lies in the stats
-/// directory, symbolic links of directories resolved.
+/// directory, symbolic links resolved.
 #[derive(Debug)]
 pub struct Containment {
     /// The stats directory, resolved; `None` if it cannot be (it does not
@@ -107,21 +160,63 @@ impl Containment {
         }
     }
 
-    /// Whether the directory holding `path` is the stats directory or
-    /// below it.
+    /// Whether `path`, symbolic links resolved (its own too), is in the
+    /// stats directory or below it. A dangling link is not.
     pub fn holds(&self, path: &Path) -> bool {
         let Some(root) = &self.root else {
             return false;
         };
-        path.parent()
-            .and_then(|dir| std::fs::canonicalize(dir).ok())
-            .is_some_and(|dir| dir.starts_with(root))
+        std::fs::canonicalize(path).is_ok_and(|file| file.starts_with(root))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resolving() {
+        assert_eq!(
+            resolve(Path::new("/run/st[1]"), "web-*.mmstats").unwrap(),
+            "/run/st[[]1[]]/web-*.mmstats"
+        );
+        for bad in [
+            "/etc/*",
+            "../x",
+            "a/../../x",
+            "a..b",
+            ".?/x",
+            "a/.*",
+            "[",
+            "",
+            "**",
+            "a/**/*",
+        ] {
+            assert!(resolve(Path::new("/tmp"), bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_stats_dir_of_served_patterns() {
+        let of =
+            |globs: &[&str]| stats_dir_of(&globs.iter().map(|g| g.to_string()).collect::<Vec<_>>());
+        assert_eq!(of(&["/tmp/served/*.mmstats"]), Some("/tmp/served".into()));
+        assert_eq!(
+            of(&["/run/st[[]1[]]/a-*.mmstats", "/run/st[[]1[]]/b-*"]),
+            Some("/run/st[1]".into())
+        );
+        assert_eq!(of(&["/*.mmstats"]), Some("/".into()));
+        assert_eq!(of(&["*.mmstats"]), Some(".".into()));
+        for none in [
+            &["/tmp/*/x.mmstats"][..],
+            &["/tmp/a/*", "/tmp/b/*"],
+            &["/tmp/[ab]/*"],
+            &["/tmp/**/*.mmstats"],
+            &[],
+        ] {
+            assert_eq!(of(none), None, "{none:?}");
+        }
+    }
 
     #[test]
     fn links_to_directories_elsewhere_lead_nowhere() {
@@ -139,7 +234,10 @@ mod tests {
 
         let inside = Containment::new(dir.path());
         assert!(inside.holds(&dir.path().join("sub/y.mmstats")));
-        assert!(inside.holds(&dir.path().join("link.mmstats")));
+        // Nor do links to files elsewhere; a link within is fine.
+        assert!(!inside.holds(&dir.path().join("link.mmstats")));
+        std::os::unix::fs::symlink("sub/y.mmstats", dir.path().join("near.mmstats")).unwrap();
+        assert!(inside.holds(&dir.path().join("near.mmstats")));
         assert!(!inside.holds(&dir.path().join("away/x.mmstats")));
         assert!(
             !Containment::new(&dir.path().join("missing")).holds(&dir.path().join("sub/y.mmstats"))
@@ -156,6 +254,10 @@ mod tests {
         assert!(matches!(
             resolve(dir, "x/.[.]/y"),
             Err(GlobRejected::Parent(_))
+        ));
+        assert!(matches!(
+            resolve(dir, "a/**"),
+            Err(GlobRejected::Recursive(_))
         ));
         assert!(matches!(
             resolve(dir, "[z-a"),

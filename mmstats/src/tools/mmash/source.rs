@@ -29,40 +29,33 @@ pub trait Visitor {
     }
 }
 
-/// The stats files `mmash` serves and the count of the reads that failed
-/// since it started.
+/// The stats files `mmash` serves, and the count of the files that
+/// `/metrics` could not read since it started.
 #[derive(Debug)]
 pub struct Source {
     globs: Vec<String>,
-    stats_dir: PathBuf,
-    read_errors: AtomicU64,
+    /// Where request patterns apply; `None` refuses them.
+    stats_dir: Option<PathBuf>,
+    metrics_read_errors: AtomicU64,
 }
 
 impl Source {
     /// Serves the files matching `globs`; `?glob=` patterns of requests
-    /// are relative to `stats_dir`.
-    pub fn new(globs: Vec<String>, stats_dir: PathBuf) -> Source {
+    /// are relative to `stats_dir`, and refused if it is `None`.
+    pub fn new(globs: Vec<String>, stats_dir: Option<PathBuf>) -> Source {
         Source {
             globs,
             stats_dir,
-            read_errors: AtomicU64::new(0),
+            metrics_read_errors: AtomicU64::new(0),
         }
     }
 
-    /// The glob patterns served.
-    pub fn globs(&self) -> &[String] {
-        &self.globs
-    }
-
-    /// The directory that requests' patterns are relative to.
-    pub fn stats_dir(&self) -> &Path {
-        &self.stats_dir
-    }
-
-    /// How many times a file (or a directory searched for files) could not
-    /// be read since this source was made.
-    pub fn read_errors(&self) -> u64 {
-        self.read_errors.load(Ordering::Relaxed)
+    /// Adds the `failed` reads of one `/metrics` answer to the count of
+    /// them since this source was made; returns the new count.
+    pub fn add_metrics_read_errors(&self, failed: u64) -> u64 {
+        self.metrics_read_errors
+            .fetch_add(failed, Ordering::Relaxed)
+            .wrapping_add(failed)
     }
 
     /// The files matching the served patterns now, in pattern order, each
@@ -89,7 +82,8 @@ impl Source {
     /// # Errors
     ///
     /// A pattern that is absolute, that could climb out of the stats
-    /// directory, or that is malformed; see [`request_glob::resolve`].
+    /// directory, or that is malformed (see [`request_glob::resolve`]);
+    /// any pattern if there is no stats directory.
     pub fn files_matching(
         &self,
         pattern: &str,
@@ -97,8 +91,11 @@ impl Source {
         if pattern.is_empty() {
             return Ok(self.files());
         }
-        let full = request_glob::resolve(&self.stats_dir, pattern)?;
-        let inside = request_glob::Containment::new(&self.stats_dir);
+        let Some(stats_dir) = &self.stats_dir else {
+            return Err(GlobRejected::NoStatsDir(pattern.to_owned()));
+        };
+        let full = request_glob::resolve(stats_dir, pattern)?;
+        let inside = request_glob::Containment::new(stats_dir);
         Ok(expand_glob(&full)
             .into_iter()
             .filter(|item| match item {
@@ -108,31 +105,33 @@ impl Source {
             .collect())
     }
 
-    /// Reads `files` into `visitor`, one after the other; counts each one
-    /// that fails.
+    /// Reads `files` into `visitor`, one after the other. A file whose
+    /// value kept changing while it was read is read once more before it
+    /// counts as failed, so that a busy writer does not make its series
+    /// vanish from an answer.
     pub fn read(&self, files: Vec<Result<PathBuf, FilesError>>, visitor: &mut impl Visitor) {
         for item in files {
             let path = match item {
                 Ok(path) => path,
                 Err(error) => {
-                    self.count_error();
                     visitor.failed(&failed_file(&error), &error.to_string());
                     continue;
                 }
             };
-            let read = StatsFile::open(&path).and_then(|file| visitor.file(&path, &file));
+            let read = StatsFile::open(&path).and_then(|file| {
+                match visitor.file(&path, &file) {
+                    // The visitor kept nothing of the failed reading.
+                    Err(ReadError::KeptChanging { .. }) => visitor.file(&path, &file),
+                    read => read,
+                }
+            });
             if let Err(error) = read {
-                self.count_error();
                 visitor.failed(
                     &path.to_string_lossy(),
                     &crate::tools::describe(&path, &error),
                 );
             }
         }
-    }
-
-    fn count_error(&self) {
-        self.read_errors.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -188,7 +187,59 @@ mod tests {
     }
 
     #[test]
-    fn a_file_failing_half_way_is_dropped_whole_and_counted() {
+    fn a_value_that_kept_changing_is_read_again_once() {
+        use crate::reader::testing::FileBuilder;
+
+        /// Fails with `KeptChanging` the first `fail` times.
+        struct Busy {
+            fail: usize,
+            tries: usize,
+            failed: usize,
+        }
+        impl Visitor for Busy {
+            fn file(&mut self, _: &Path, _: &StatsFile) -> Result<(), ReadError> {
+                self.tries += 1;
+                if self.tries <= self.fail {
+                    return Err(ReadError::KeptChanging {
+                        field: 1,
+                        offset: 8,
+                        attempts: 3,
+                    });
+                }
+                Ok(())
+            }
+            fn failed(&mut self, _: &str, _: &str) {
+                self.failed += 1;
+            }
+        }
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut good = FileBuilder::new();
+        good.unbuffered("a", "B", &[1]);
+        let path = dir.path().join("a.mmstats");
+        std::fs::write(&path, good.finish(4096)).unwrap();
+        let source = Source::new(Vec::new(), None);
+        for (fail, tries, failed) in [(0, 1, 0), (1, 2, 0), (2, 2, 1)] {
+            let mut busy = Busy {
+                fail,
+                tries: 0,
+                failed: 0,
+            };
+            source.read(vec![Ok(path.clone())], &mut busy);
+            assert_eq!((busy.tries, busy.failed), (tries, failed), "{fail}");
+        }
+    }
+
+    #[test]
+    fn no_stats_dir_refuses_request_patterns() {
+        let source = Source::new(vec!["/nowhere/*".to_owned()], None);
+        let err = source.files_matching("*").unwrap_err().to_string();
+        assert!(err.contains("--path"), "{err}");
+        assert!(source.files_matching("").is_ok());
+    }
+
+    #[test]
+    fn a_file_failing_half_way_is_dropped_whole() {
         use crate::reader::testing::FileBuilder;
 
         let dir = tempfile::tempdir().unwrap();
@@ -206,7 +257,7 @@ mod tests {
             "{}/*.mmstats",
             glob::Pattern::escape(dir.path().to_str().unwrap())
         );
-        let source = Source::new(vec![pattern.clone(), pattern], dir.path().to_owned());
+        let source = Source::new(vec![pattern.clone(), pattern], Some(dir.path().to_owned()));
         let mut labels = Labels::default();
         source.read(source.files(), &mut labels);
         assert_eq!(labels.kept, ["a"]);
@@ -215,7 +266,6 @@ mod tests {
         assert!(file.ends_with("b.mmstats"), "{file}");
         assert!(error.starts_with(file.as_str()), "{error}");
         assert!(error.contains("write_buffer 7"), "{error}");
-        assert_eq!(source.read_errors(), 1);
 
         let mut labels = Labels::default();
         source.read(source.files_matching("a*").unwrap(), &mut labels);
