@@ -98,11 +98,6 @@ impl FieldKind {
             }
         }
     }
-
-    /// Whether the values of this kind are numbers (counters and gauges).
-    pub fn is_numeric(self) -> bool {
-        matches!(self, FieldKind::Counter | FieldKind::Gauge)
-    }
 }
 
 /// A `u64` written without a repeat count, either double buffered (Python's
@@ -191,6 +186,5 @@ mod tests {
             FieldKind::classify("2Q", 0, ValueRef::UInt(1)),
             FieldKind::Gauge
         );
-        assert!(FieldKind::Counter.is_numeric() && !FieldKind::Text.is_numeric());
     }
 }

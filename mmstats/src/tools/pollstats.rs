@@ -32,6 +32,15 @@
 //! read-only, once, and read without locks, so polling never slows a
 //! writer down.
 //!
+//! A value that a writer kept changing while it was read is read again,
+//! with the rest of its file; if it still cannot be read, the file's values
+//! are left out of that row (without a note, unless it keeps failing) and
+//! it stays polled, its counters' next change counted from its last whole
+//! read. A file that shrank is opened again at the next listing, with a
+//! note. Every other error, which names the file, drops it; such a file,
+//! and one that could not be opened, is tried again once it changes (its
+//! identity, size or times).
+//!
 //! Columns shrink to fit the terminal's width (or `$COLUMNS`), and text
 //! columns take the room left over. Headers are bold and values yellow on a
 //! terminal, unless `--no-color` or `$NO_COLOR`; nothing else writes escape
@@ -45,16 +54,18 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use clap::{ArgAction, Parser};
 
 use self::table::{Num, Shown};
+use super::describe;
 use super::escape::{escape_controls, push_escaped};
 use super::files::input_files;
 use super::kind::FieldKind;
-use crate::reader::{FieldRef, ReadError, StatsFile, ValueRef};
+use crate::reader::{Cursor, FieldRef, ReadError, StatsFile, ValueRef};
 
 const AFTER_HELP: &str = "\
 FIELDS is a comma-separated list of labels (PREFIX is put before each).
@@ -223,7 +234,6 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write, output: Output
     let mut screen = Screen::new(args, output, color);
     let limit = args.count.filter(|&count| count > 0);
     let mut next = Instant::now();
-    let mut last_read: Option<Instant> = None;
     let mut row = 0u64;
     while limit.map_or(true, |limit| row < limit) {
         if row > 0 {
@@ -246,9 +256,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write, output: Output
             }
         }
         poll.sample(err);
-        let elapsed = last_read.map(|then| now.duration_since(then));
-        last_read = Some(now);
-        let text = screen.render(&poll, row == 0, elapsed);
+        let text = screen.render(&poll, row == 0);
         if let Err(e) = out.write_all(text).and_then(|()| out.flush()) {
             if e.kind() == io::ErrorKind::BrokenPipe {
                 return 0;
@@ -341,52 +349,192 @@ struct Polled {
     name: String,
     /// How many columns the file has a field for: reading it stops there.
     has: usize,
-    /// How many times it was read.
+    /// How many times it was read whole.
     reads: u64,
-    /// The values of the columns at the last read and the one before.
+    /// The values of the columns at the last whole read, and when it was.
     now: Vec<Sample>,
+    now_at: Instant,
+    /// The same for the whole read before it: counters show the change
+    /// since, per second of the time between the two.
     before: Vec<Sample>,
-    /// The strings of the last read, escaped, by column.
+    before_at: Instant,
+    /// The strings of the last whole read, escaped, by column.
     texts: Vec<String>,
+    /// The strings of the read under way: they replace `texts` only if it
+    /// reads the file whole.
+    next_texts: Vec<String>,
+    /// How many reads in a row have failed since the last whole one: while
+    /// any has, the file shows no values, but keeps those of its last whole
+    /// read for the change of its counters.
+    missed: u32,
+    /// Whether a read found the file shrunk: it is opened again at the
+    /// next listing.
+    shrunk: bool,
 }
+
+/// After this many reads in a row that failed with a value that kept
+/// changing, the failure is noted (once): it looks stuck rather than
+/// caught in the middle of a write.
+const MISSED_NOTE: u32 = 5;
 
 impl Polled {
     /// Reads the file's values of `columns`, stopping once all it has are
-    /// read.
+    /// read, and notes when. A value that kept changing while it was read
+    /// (a writer in the middle of writing it, as the reader tried and
+    /// tried again) gets one more try, from the first field.
+    ///
+    /// A failed read leaves the values of the last whole one as they were,
+    /// but counts as missed: see [`Polled::missed`].
     fn read(&mut self, columns: &[Column]) -> Result<(), ReadError> {
-        std::mem::swap(&mut self.now, &mut self.before);
-        self.now.fill(Sample::Missing);
-        let has = self.has;
         let Polled {
-            file, now, texts, ..
+            file,
+            has,
+            before,
+            next_texts,
+            ..
         } = self;
-        let mut found = 0;
+        // The values of the read before last are not needed any more:
+        // read into their place.
         let mut cursor = file.cursor();
-        while found < has {
-            let Some(field) = cursor.next_field() else {
-                break;
-            };
-            let field = field?;
-            for (j, column) in columns.iter().enumerate() {
-                if column.label != field.label || now[j] != Sample::Missing {
-                    continue;
-                }
-                found += 1;
-                now[j] = match field.value {
-                    ValueRef::Str(text) => {
-                        texts[j].clear();
-                        push_escaped(&mut texts[j], text);
-                        Sample::Text
-                    }
-                    ValueRef::Bool(b) => Sample::Bool(b),
-                    ValueRef::Int(v) => Sample::Num(Num::Int(i128::from(v))),
-                    ValueRef::UInt(v) => Sample::Num(Num::Int(i128::from(v))),
-                    ValueRef::Float(v) => Sample::Num(Num::Float(v)),
-                };
-            }
+        let mut read = read_values(&mut cursor, columns, *has, before, next_texts);
+        if let Err(ReadError::KeptChanging { .. }) = read {
+            cursor.rewind();
+            read = read_values(&mut cursor, columns, *has, before, next_texts);
         }
+        if let Err(e) = read {
+            self.missed = self.missed.saturating_add(1);
+            return Err(e);
+        }
+        // Right after the read, for the rates of its counters.
+        let at = Instant::now();
+        std::mem::swap(&mut self.now, &mut self.before);
+        std::mem::swap(&mut self.texts, &mut self.next_texts);
+        self.before_at = std::mem::replace(&mut self.now_at, at);
         self.reads += 1;
+        self.missed = 0;
         Ok(())
+    }
+
+    /// The value of column `j` in this row: none after a failed read.
+    fn sample(&self, j: usize) -> Sample {
+        if self.missed > 0 {
+            Sample::Missing
+        } else {
+            self.now[j]
+        }
+    }
+}
+
+/// Reads the values of `columns` from the fields `cursor` gives into
+/// `values` (and the strings into `texts`), stopping once `has` are read.
+fn read_values(
+    cursor: &mut Cursor<'_>,
+    columns: &[Column],
+    has: usize,
+    values: &mut [Sample],
+    texts: &mut [String],
+) -> Result<(), ReadError> {
+    values.fill(Sample::Missing);
+    let mut found = 0;
+    while found < has {
+        let Some(field) = cursor.next_field() else {
+            break;
+        };
+        let field = field?;
+        for (j, column) in columns.iter().enumerate() {
+            if column.label != field.label || values[j] != Sample::Missing {
+                continue;
+            }
+            found += 1;
+            values[j] = match field.value {
+                ValueRef::Str(text) => {
+                    texts[j].clear();
+                    push_escaped(&mut texts[j], text);
+                    Sample::Text
+                }
+                ValueRef::Bool(b) => Sample::Bool(b),
+                ValueRef::Int(v) => Sample::Num(Num::Int(i128::from(v))),
+                ValueRef::UInt(v) => Sample::Num(Num::Int(i128::from(v))),
+                ValueRef::Float(v) => Sample::Num(Num::Float(v)),
+            };
+        }
+    }
+    Ok(())
+}
+
+/// What `stat` says of a path, as far as it tells whether the file there
+/// changed: another file, another size, or written or touched since.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stamp {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+/// How long a file must have gone unwritten for a failure to read it to
+/// be taken as lasting: one written just now may be half-built (Python's
+/// writer fills a new file in place).
+const SETTLED: Duration = Duration::from_secs(2);
+
+impl Stamp {
+    /// The stamp of the path, if it can be inspected.
+    fn of(path: &Path) -> Option<Stamp> {
+        std::fs::metadata(path).ok().map(|meta| Stamp::from(&meta))
+    }
+
+    /// The stamp of the path, if it can be inspected and was last written
+    /// at least [`SETTLED`] ago.
+    fn settled(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        let written = meta.modified().ok()?;
+        let age = SystemTime::now().duration_since(written).ok()?;
+        (age >= SETTLED).then(|| Stamp::from(&meta))
+    }
+}
+
+impl From<&std::fs::Metadata> for Stamp {
+    fn from(meta: &std::fs::Metadata) -> Stamp {
+        Stamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            modified: (meta.mtime(), meta.mtime_nsec()),
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+}
+
+/// Why a path could not be opened or read.
+#[derive(Debug)]
+struct Failure {
+    /// The message, naming the file, so that it is noted once.
+    message: String,
+    /// What the path was when it failed, if only a change can mend it (a
+    /// file that is not a stats file, or a field that does not parse, in
+    /// a file not written for a while): it is opened and read again only
+    /// once the path's [`Stamp`] differs, rather than parsed again at
+    /// every listing. `None` for failures that may pass on their own (a
+    /// value that kept changing, a file written just now, a path that could
+    /// not be inspected): the path is tried again at every listing.
+    stamp: Option<Stamp>,
+}
+
+impl Failure {
+    /// The failure `error` of the file at `path`, whose
+    /// [settled](Stamp::settled) stamp before it was read was `stamp`.
+    fn new(path: &Path, error: &ReadError, stamp: Option<Stamp>) -> Failure {
+        Failure {
+            message: describe(path, error),
+            stamp: stamp.filter(|_| !matches!(error, ReadError::KeptChanging { .. })),
+        }
+    }
+
+    /// Whether the path changed since it failed, so that it may read now.
+    fn may_have_passed(&self, path: &Path) -> bool {
+        self.stamp
+            .map_or(true, |stamp| Stamp::of(path) != Some(stamp))
     }
 }
 
@@ -396,8 +544,8 @@ enum State {
     Polled(Box<Polled>),
     /// Opened, but not polled: kept to tell when it is replaced.
     Skipped(Box<StatsFile>),
-    /// Could not be opened or read: the message, so that it is noted once.
-    Failed(String),
+    /// Could not be opened or read.
+    Failed(Failure),
 }
 
 #[derive(Debug)]
@@ -423,11 +571,39 @@ impl Skip {
     }
 }
 
+/// Why a path is opened again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reopen {
+    /// Another file has the path now.
+    Replaced,
+    /// The file there changed: the one polled shrank, or the one that
+    /// failed was written or touched.
+    Changed,
+}
+
+impl Reopen {
+    fn word(self) -> &'static str {
+        match self {
+            Reopen::Replaced => "replaced",
+            Reopen::Changed => "changed",
+        }
+    }
+
+    /// What comes between the word and the file that took the old one's
+    /// place.
+    fn preposition(self) -> &'static str {
+        match self {
+            Reopen::Replaced => "by",
+            Reopen::Changed => "into",
+        }
+    }
+}
+
 /// A path, opened.
 enum Opened {
     Polled(Box<Polled>),
     Skipped(Box<StatsFile>, Skip),
-    Failed(String),
+    Failed(Failure),
 }
 
 impl Opened {
@@ -435,7 +611,7 @@ impl Opened {
         match self {
             Opened::Polled(polled) => State::Polled(polled),
             Opened::Skipped(file, _) => State::Skipped(file),
-            Opened::Failed(message) => State::Failed(message),
+            Opened::Failed(failure) => State::Failed(failure),
         }
     }
 }
@@ -443,28 +619,23 @@ impl Opened {
 /// Opens `path` and decides whether to poll it; the first polled file with
 /// a field of a column gives the column its kind.
 fn open(path: &Path, columns: &mut [Column], filters: &[Filter]) -> Opened {
+    // Taken before opening: a change after it shows in the next stamp.
+    let stamp = Stamp::settled(path);
     let file = match StatsFile::open(path) {
         Ok(file) => file,
-        Err(e) => return Opened::Failed(e.to_string()),
+        Err(e) => return Opened::Failed(Failure::new(path, &e, stamp)),
     };
-    let mut kinds = vec![None; columns.len()];
-    let mut matched = filters.is_empty();
-    {
-        let mut scratch = String::new();
-        let mut cursor = file.cursor();
-        while let Some(field) = cursor.next_field() {
-            let field = match field {
-                Ok(field) => field,
-                Err(e) => return Opened::Failed(e.to_string()),
-            };
-            for (kind, column) in kinds.iter_mut().zip(columns.iter()) {
-                if kind.is_none() && column.label == field.label {
-                    *kind = Some(FieldKind::of(&field));
-                }
-            }
-            matched = matched || filters.iter().any(|f| f.matches(&field, &mut scratch));
-        }
+    let mut cursor = file.cursor();
+    let mut scanned = scan(&mut cursor, columns, filters);
+    if let Err(ReadError::KeptChanging { .. }) = scanned {
+        cursor.rewind();
+        scanned = scan(&mut cursor, columns, filters);
     }
+    drop(cursor);
+    let (kinds, matched) = match scanned {
+        Ok(scanned) => scanned,
+        Err(e) => return Opened::Failed(Failure::new(path, &e, stamp)),
+    };
     let has = kinds.iter().flatten().count();
     if has == 0 {
         return Opened::Skipped(Box::new(file), Skip::NoField);
@@ -478,15 +649,44 @@ fn open(path: &Path, columns: &mut [Column], filters: &[Filter]) -> Opened {
         }
     }
     let n = columns.len();
+    let opened_at = Instant::now();
     Opened::Polled(Box::new(Polled {
         file,
         name: escape_controls(&path.to_string_lossy()).into_owned(),
         has,
         reads: 0,
         now: vec![Sample::Missing; n],
+        now_at: opened_at,
         before: vec![Sample::Missing; n],
+        before_at: opened_at,
         texts: vec![String::new(); n],
+        next_texts: vec![String::new(); n],
+        missed: 0,
+        shrunk: false,
     }))
+}
+
+/// Reads every field `cursor` gives: the kind of each column's field (if
+/// the file has it) and whether one of `filters` matches (or there are
+/// none).
+fn scan(
+    cursor: &mut Cursor<'_>,
+    columns: &[Column],
+    filters: &[Filter],
+) -> Result<(Vec<Option<FieldKind>>, bool), ReadError> {
+    let mut kinds = vec![None; columns.len()];
+    let mut matched = filters.is_empty();
+    let mut scratch = String::new();
+    while let Some(field) = cursor.next_field() {
+        let field = field?;
+        for (kind, column) in kinds.iter_mut().zip(columns) {
+            if kind.is_none() && column.label == field.label {
+                *kind = Some(FieldKind::of(&field));
+            }
+        }
+        matched = matched || filters.iter().any(|f| f.matches(&field, &mut scratch));
+    }
+    Ok((kinds, matched))
 }
 
 /// The files being polled and the columns.
@@ -570,7 +770,7 @@ impl<'a> Poll<'a> {
                     note(err, &format!("{name}: {}, skipped", why.reason()));
                 }
                 Opened::Skipped(..) => {}
-                Opened::Failed(message) => note(err, message),
+                Opened::Failed(failure) => note(err, &failure.message),
             }
             if let Opened::Polled(_) = opened {
                 self.order.push(path.clone());
@@ -586,36 +786,41 @@ impl<'a> Poll<'a> {
             return;
         };
         entry.seen = self.listing;
-        let replaced = match &entry.state {
-            State::Polled(polled) => polled.file.is_replaced(),
-            State::Skipped(file) => file.is_replaced(),
-            State::Failed(_) => true,
+        let reopen = match &entry.state {
+            State::Polled(polled) if polled.shrunk => Some(Reopen::Changed),
+            State::Polled(polled) => polled.file.is_replaced().then_some(Reopen::Replaced),
+            State::Skipped(file) => file.is_replaced().then_some(Reopen::Replaced),
+            State::Failed(failure) => failure.may_have_passed(&path).then_some(Reopen::Changed),
         };
-        if !replaced {
+        let Some(how) = reopen else {
             if let State::Polled(_) = entry.state {
                 self.order.push(path);
             }
             return;
-        }
+        };
         let opened = open(&path, &mut self.columns, &self.filters);
         match (&entry.state, &opened) {
             (State::Polled(_), Opened::Polled(_)) => {
-                note(err, &format!("{name}: replaced, reopened"));
+                note(err, &format!("{name}: {}, reopened", how.word()));
             }
             (State::Polled(_), Opened::Failed(_)) if !path.exists() => {
                 note(err, &format!("{name}: gone, dropped"));
             }
-            (State::Polled(_), Opened::Failed(message)) => {
-                note(err, &format!("{message}; dropped"));
+            (State::Polled(_), Opened::Failed(failure)) => {
+                note(err, &format!("{}; dropped", failure.message));
             }
             (State::Polled(_), Opened::Skipped(_, why)) => {
+                let (how, into) = (how.word(), how.preposition());
                 note(
                     err,
-                    &format!("{name}: replaced by a file that {}, dropped", why.reason()),
+                    &format!("{name}: {how} {into} a file that {}, dropped", why.reason()),
                 );
             }
-            (State::Failed(old), Opened::Failed(message)) if old == message => {}
-            (_, Opened::Failed(message)) => note(err, message),
+            (State::Failed(old), Opened::Failed(new)) if old.message == new.message => {}
+            (_, Opened::Failed(failure)) => note(err, &failure.message),
+            (State::Failed(_), Opened::Polled(_)) => {
+                note(err, &format!("{name}: now readable, polled"))
+            }
             (_, Opened::Polled(_)) => note(err, &format!("{name}: new file, polled")),
             (_, Opened::Skipped(_, why)) if verbose => {
                 note(err, &format!("{name}: {}, skipped", why.reason()));
@@ -680,7 +885,10 @@ impl<'a> Poll<'a> {
         }
     }
 
-    /// Reads every polled file; drops those that fail, with a note.
+    /// Reads every polled file. A file whose values kept changing or that
+    /// shrank shows no values in this row and stays polled (one that shrank
+    /// is opened again at the next listing); a file that fails otherwise is
+    /// dropped, with a note.
     fn sample(&mut self, err: &mut dyn Write) {
         let mut failed = false;
         for path in &self.order {
@@ -690,11 +898,21 @@ impl<'a> Poll<'a> {
             let State::Polled(polled) = &mut entry.state else {
                 continue;
             };
-            if let Err(e) = polled.read(&self.columns) {
-                let message = e.to_string();
-                note(err, &format!("{message}; dropped"));
-                entry.state = State::Failed(message);
-                failed = true;
+            match polled.read(&self.columns) {
+                Ok(()) => {}
+                Err(e @ ReadError::KeptChanging { .. }) => {
+                    if polled.missed == MISSED_NOTE {
+                        let message = describe(path, &e);
+                        note(err, &format!("{message}; no values until it reads"));
+                    }
+                }
+                Err(ReadError::Shrunk { .. }) => polled.shrunk = true,
+                Err(e) => {
+                    let failure = Failure::new(path, &e, Stamp::settled(path));
+                    note(err, &format!("{}; dropped", failure.message));
+                    entry.state = State::Failed(failure);
+                    failed = true;
+                }
             }
         }
         if failed {
@@ -720,44 +938,52 @@ impl<'a> Poll<'a> {
 }
 
 /// What a column shows over `files`: see the module documentation.
-/// `per_second` is the time since the last read when counters show rates,
-/// `first` whether this is the first row (counters show their totals).
+/// `first` is whether this is the first row (counters show their totals),
+/// `rates` whether counters show their change per second rather than per
+/// interval.
 fn shown<'p>(
     kind: FieldKind,
     j: usize,
     files: &[&'p Polled],
     first: bool,
-    per_second: Option<f64>,
+    rates: bool,
 ) -> Shown<'p> {
     match kind {
         FieldKind::Counter => {
             let mut change: Option<Num> = None;
+            let mut rate: Option<f64> = None;
             for file in files {
-                let Some(now) = file.now[j].num() else {
+                let Some(now) = file.sample(j).num() else {
                     continue;
                 };
-                let value = if first {
-                    now
-                } else {
-                    match (file.reads >= 2, file.before[j].num()) {
-                        (true, Some(before)) => now.sub(before),
-                        _ => continue,
-                    }
-                };
-                change = Some(change.map_or(value, |sum| sum.add(value)));
-            }
-            match (change, per_second) {
-                (None, _) => Shown::Nothing,
-                (Some(change), Some(seconds)) if !first => {
-                    Shown::Rate(change.as_f64() / seconds.max(1e-9))
+                if first {
+                    change = Some(change.map_or(now, |sum| sum.add(now)));
+                    continue;
                 }
+                let (true, Some(before)) = (file.reads >= 2, file.before[j].num()) else {
+                    continue;
+                };
+                // Since the file's last whole read, which a failed read
+                // may have put more than an interval back.
+                let value = now.sub(before);
+                if rates {
+                    let seconds = file.now_at.duration_since(file.before_at).as_secs_f64();
+                    let per_second = value.as_f64() / seconds.max(1e-9);
+                    rate = Some(rate.map_or(per_second, |sum| sum + per_second));
+                } else {
+                    change = Some(change.map_or(value, |sum| sum.add(value)));
+                }
+            }
+            match (change, rate) {
                 (Some(change), _) => Shown::Num(change),
+                (None, Some(rate)) => Shown::Rate(rate),
+                (None, None) => Shown::Nothing,
             }
         }
         FieldKind::Bool => {
             let (mut on, mut of) = (0, 0);
             for file in files {
-                if let Some(n) = file.now[j].num() {
+                if let Some(n) = file.sample(j).num() {
                     of += 1;
                     on += usize::from(n.as_f64() != 0.0);
                 }
@@ -772,7 +998,7 @@ fn shown<'p>(
         FieldKind::Text => {
             let mut texts = files
                 .iter()
-                .filter(|file| file.now[j] == Sample::Text)
+                .filter(|file| file.sample(j) == Sample::Text)
                 .map(|file| file.texts[j].as_str());
             let Some(first_text) = texts.next() else {
                 return Shown::Nothing;
@@ -790,7 +1016,7 @@ fn shown<'p>(
             let mut sum: Option<Num> = None;
             let mut count = 0;
             for file in files {
-                if let Some(n) = file.now[j].num() {
+                if let Some(n) = file.sample(j).num() {
                     sum = Some(sum.map_or(n, |s| s.add(n)));
                     count += 1;
                 }
@@ -835,7 +1061,7 @@ impl Screen {
 
     /// The rows of one read: a header if it is due or the layout changed,
     /// then the row (or a row per file).
-    fn render(&mut self, poll: &Poll<'_>, first: bool, elapsed: Option<Duration>) -> &[u8] {
+    fn render(&mut self, poll: &Poll<'_>, first: bool) -> &[u8] {
         self.text.clear();
         let files = poll.polled();
         let kinds: Vec<FieldKind> = poll
@@ -866,18 +1092,15 @@ impl Screen {
             self.push_header(poll, &kinds);
             self.rows_since_header = Some(0);
         }
-        let per_second = match (self.delta, elapsed) {
-            (false, Some(elapsed)) => Some(elapsed.as_secs_f64()),
-            _ => None,
-        };
+        let rates = !self.delta;
         if self.per_file {
             for file in &files {
                 table::push_name_cell(&mut self.text, &file.name, self.name_width);
                 self.text.push('|');
-                self.push_row(&kinds, std::slice::from_ref(file), first, per_second);
+                self.push_row(&kinds, std::slice::from_ref(file), first, rates);
             }
         } else {
-            self.push_row(&kinds, &files, first, per_second);
+            self.push_row(&kinds, &files, first, rates);
         }
         self.rows_since_header = self.rows_since_header.map(|n| n + rows);
         self.text.as_bytes()
@@ -907,19 +1130,13 @@ impl Screen {
         self.text.push('\n');
     }
 
-    fn push_row(
-        &mut self,
-        kinds: &[FieldKind],
-        files: &[&Polled],
-        first: bool,
-        per_second: Option<f64>,
-    ) {
+    fn push_row(&mut self, kinds: &[FieldKind], files: &[&Polled], first: bool, rates: bool) {
         for (j, kind) in kinds.iter().enumerate() {
             if j > 0 {
                 self.text.push('|');
             }
             let width = self.widths.get(j).copied().unwrap_or(table::NATURAL_WIDTH);
-            let shown = shown(*kind, j, files, first, per_second);
+            let shown = shown(*kind, j, files, first, rates);
             table::push_value_cell(&mut self.text, shown, width, self.color, &mut self.scratch);
         }
         self.text.push('\n');
@@ -1117,6 +1334,212 @@ mod tests {
         ];
         assert_eq!(main(args, &mut ClosedPipe, &mut err), 0);
         assert!(err.is_empty());
+    }
+
+    /// The offset of the value of `done` (buffer 0, the one read) in the
+    /// files `write` and `write_seqlocked` make, and of its `write_buffer`.
+    const DONE: usize = 11;
+    const DONE_WRITE_BUFFER: usize = 10;
+
+    /// A file with a counter `done` (as `write` makes it) and a seqlocked
+    /// string `name` holding "ann", read from its buffer 0; returns the
+    /// layout of `name`.
+    fn write_seqlocked(path: &Path, done: u64) -> crate::layout::FieldLayout {
+        use crate::layout::{Layout, StatKind};
+        let mut file = FileBuilder::new();
+        let mut storage = done.to_ne_bytes().to_vec();
+        storage.extend(0u64.to_ne_bytes());
+        file.raw(b"done", b"Q", 1, &storage);
+        let name = file.laid_out("name", StatKind::Text, Some(8), Layout::Aligned);
+        file.put(name.write_buffer_at, &[1]);
+        file.put(name.value, b"ann");
+        std::fs::write(path, file.finish(4096)).unwrap();
+        name
+    }
+
+    /// Writes `bytes` at `offset` of the file at `path`, in place.
+    fn poke(path: &Path, offset: usize, bytes: &[u8]) {
+        use std::os::unix::fs::FileExt;
+        let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+        file.write_all_at(bytes, offset as u64).unwrap();
+    }
+
+    fn set_modified(path: &Path, seconds: u64) {
+        let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+        file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds))
+            .unwrap();
+    }
+
+    fn parse(args: &[&str]) -> Args {
+        Args::try_parse_from(["pollstats"].iter().chain(args)).unwrap()
+    }
+
+    /// One row of `poll`, as `run` makes it (the files listed again, read
+    /// and shown): its cells.
+    fn next_row(poll: &mut Poll<'_>, screen: &mut Screen, err: &mut Vec<u8>) -> Vec<String> {
+        let first = poll.listing == 0;
+        poll.refresh(err);
+        if first {
+            poll.check_start().unwrap();
+        }
+        poll.sample(err);
+        let text = String::from_utf8(screen.render(poll, first).to_vec()).unwrap();
+        cells(text.lines().last().unwrap())
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The notes written to `err` since the last call.
+    fn notes(err: &mut Vec<u8>) -> String {
+        String::from_utf8(std::mem::take(err)).unwrap()
+    }
+
+    #[test]
+    fn a_value_that_kept_changing_leaves_its_file_out_of_a_row_but_polled() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.mmstats");
+        let name = write_seqlocked(&path, 10);
+        let seq = name.seq.unwrap();
+        let args = parse(&["--delta", "done,name", path.to_str().unwrap()]);
+        let mut poll = Poll::new(&args);
+        let mut screen = Screen::new(&args, Output::Plain, false);
+        let mut err = Vec::new();
+        let mut row = |poll: &mut Poll<'_>, err: &mut Vec<u8>| next_row(poll, &mut screen, err);
+        assert_eq!(row(&mut poll, &mut err), ["10", "ann"]);
+        assert_eq!(row(&mut poll, &mut err), ["0", "ann"]);
+
+        // A writer in the middle of changing `name` (its sequence word
+        // odd), while `done` counts on: no values in this row, no note.
+        poke(&path, seq, &7u64.to_ne_bytes());
+        poke(&path, DONE, &15u64.to_ne_bytes());
+        assert_eq!(row(&mut poll, &mut err), ["-", "-"]);
+        assert_eq!(notes(&mut err), "");
+        // Still polled, not opened again: the change since the last whole
+        // read.
+        poke(&path, seq, &8u64.to_ne_bytes());
+        poke(&path, DONE, &25u64.to_ne_bytes());
+        assert_eq!(row(&mut poll, &mut err), ["15", "ann"]);
+        assert_eq!(row(&mut poll, &mut err), ["0", "ann"]);
+        assert_eq!(notes(&mut err), "");
+
+        // A value that stays torn is noted, once, naming the file.
+        poke(&path, seq, &9u64.to_ne_bytes());
+        for _ in 0..=MISSED_NOTE {
+            assert_eq!(row(&mut poll, &mut err), ["-", "-"]);
+        }
+        let noted = notes(&mut err);
+        let start = format!(
+            "pollstats: {}: field at offset {}: the value at offset {} kept changing",
+            path.display(),
+            name.record,
+            name.value
+        );
+        assert!(noted.starts_with(&start), "{noted}");
+        assert!(noted.ends_with("; no values until it reads\n"), "{noted}");
+        assert_eq!(noted.lines().count(), 1, "{noted}");
+        poke(&path, seq, &10u64.to_ne_bytes());
+        assert_eq!(row(&mut poll, &mut err), ["0", "ann"]);
+        assert_eq!(notes(&mut err), "");
+    }
+
+    #[test]
+    fn a_file_that_shrank_is_opened_again_with_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.mmstats");
+        write(dir.path(), "a.mmstats", 10, 1, "ann", None);
+        let args = parse(&["--delta", "done,level", path.to_str().unwrap()]);
+        let mut poll = Poll::new(&args);
+        let mut screen = Screen::new(&args, Output::Plain, false);
+        let mut err = Vec::new();
+        let mut row = |poll: &mut Poll<'_>, err: &mut Vec<u8>| next_row(poll, &mut screen, err);
+        assert_eq!(row(&mut poll, &mut err), ["10", "1"]);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .and_then(|file| file.set_len(0))
+            .unwrap();
+        assert_eq!(row(&mut poll, &mut err), ["-", "-"]);
+        assert_eq!(notes(&mut err), "");
+        // Written again in place: the same file, changed.
+        write(dir.path(), "a.mmstats", 3, 2, "ann", None);
+        assert_eq!(row(&mut poll, &mut err), ["-", "2"]);
+        assert_eq!(
+            notes(&mut err),
+            format!("pollstats: {}: changed, reopened\n", path.display())
+        );
+        assert_eq!(row(&mut poll, &mut err), ["0", "2"]);
+        assert_eq!(notes(&mut err), "");
+    }
+
+    #[test]
+    fn errors_name_the_file() {
+        let dir = sample_dir();
+        let bad = dir.path().join("bad.mmstats");
+        let mut bytes = vec![1u8];
+        bytes.extend(5u16.to_ne_bytes());
+        bytes.push(b'a');
+        std::fs::write(&bad, bytes).unwrap();
+        let (status, _, err) = run_in(dir.path(), &["-c", "1", "done"]);
+        assert_eq!(status, 0);
+        assert_eq!(
+            err,
+            format!(
+                "pollstats: {}: field at offset 1: truncated label at offset 3: \
+                 needs 5 bytes, the file has 1 left\n",
+                bad.display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_file_that_failed_is_read_again_only_once_it_changed() {
+        let dir = sample_dir();
+        let path = dir.path().join("a.mmstats");
+        let args = parse(&["--delta", "done", path.to_str().unwrap()]);
+        let mut poll = Poll::new(&args);
+        let mut screen = Screen::new(&args, Output::Plain, false);
+        let mut err = Vec::new();
+        let mut row = |poll: &mut Poll<'_>, err: &mut Vec<u8>| next_row(poll, &mut screen, err);
+        assert_eq!(row(&mut poll, &mut err), ["10"]);
+        // A bad write_buffer byte: dropped, with a note naming the file.
+        poke(&path, DONE_WRITE_BUFFER, &[7]);
+        assert_eq!(row(&mut poll, &mut err), ["-"]);
+        let message = format!(
+            "{}: field at offset 1: write_buffer 7 at offset {DONE_WRITE_BUFFER} \
+             is not 0, 1 or 255",
+            path.display()
+        );
+        assert_eq!(notes(&mut err), format!("pollstats: {message}; dropped\n"));
+        // Written just now: it may be in the middle of being written, so
+        // it is read again at every listing (the same failure, no note).
+        assert_eq!(failure(&mut poll).stamp, None);
+        set_modified(&path, 1_000_000);
+        assert_eq!(row(&mut poll, &mut err), ["-"]);
+        assert_eq!(notes(&mut err), "");
+        // Not written for a while: it is not read again while it stays as
+        // it is (a message it was not read with stays).
+        assert!(failure(&mut poll).stamp.is_some());
+        failure(&mut poll).message = "not read again".into();
+        assert_eq!(row(&mut poll, &mut err), ["-"]);
+        assert_eq!(failure(&mut poll).message, "not read again");
+        // Mended, so changed: read again.
+        poke(&path, DONE_WRITE_BUFFER, &[1]);
+        set_modified(&path, 2_000_000);
+        assert_eq!(row(&mut poll, &mut err), ["-"]);
+        assert_eq!(
+            notes(&mut err),
+            format!("pollstats: {}: now readable, polled\n", path.display())
+        );
+        assert_eq!(row(&mut poll, &mut err), ["0"]);
+    }
+
+    /// The failure of the only path `poll` lists.
+    fn failure<'p>(poll: &'p mut Poll<'_>) -> &'p mut Failure {
+        match &mut poll.entries.values_mut().next().unwrap().state {
+            State::Failed(failure) => failure,
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
