@@ -6,8 +6,12 @@
 //! bytes.
 #![no_main]
 
+#[path = "../../tests/reading_checks/mod.rs"]
+mod reading_checks;
+
 use libfuzzer_sys::fuzz_target;
-use mmstats::reader::{Field, ReadError, StatsFile, Value};
+use mmstats::reader::{Field, ReadError, StatsFile};
+use reading_checks::{assert_same, check_fields};
 
 fuzz_target!(|data: &[u8]| {
     let file = match StatsFile::from_bytes(data) {
@@ -27,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(file.len(), data.len());
 
     let (fields, error) = with_fields(&file);
-    check_bounds(&fields, error.as_ref(), data.len());
+    check_fields(&fields, error.as_ref(), data.len());
     let error = error.map(|e| e.to_string());
 
     let mut cursor = file.cursor();
@@ -86,63 +90,4 @@ fn with_cursor(cursor: &mut mmstats::reader::Cursor<'_>) -> (Vec<Field>, Option<
         "Cursor goes on after its end"
     );
     (fields, error)
-}
-
-fn assert_same(
-    what: &str,
-    want: &[Field],
-    want_error: &Option<String>,
-    got: &[Field],
-    got_error: &Option<String>,
-) {
-    assert_eq!(want.len(), got.len(), "{what}: number of fields");
-    for (a, b) in want.iter().zip(got) {
-        assert!(same_field(a, b), "{what}: {a:?} != {b:?}");
-    }
-    assert_eq!(want_error, got_error, "{what}: error");
-}
-
-/// Field equality with any NaN equal to itself (bit for bit).
-fn same_field(a: &Field, b: &Field) -> bool {
-    let same_value = match (&a.value, &b.value) {
-        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
-        (x, y) => x == y,
-    };
-    same_value
-        && a.label == b.label
-        && a.signature == b.signature
-        && a.write_buffer == b.write_buffer
-        && a.offset == b.offset
-        && a.value_offset == b.value_offset
-        && a.seq_offset == b.seq_offset
-        && a.end == b.end
-}
-
-/// Every field lies inside the `len` bytes, back to back from offset 1,
-/// and holds no more text than its bytes; an error names an offset inside
-/// them too.
-fn check_bounds(fields: &[Field], error: Option<&ReadError>, len: usize) {
-    let mut next = 1;
-    for field in fields {
-        assert_eq!(field.offset, next, "{field:?}");
-        // label_len, label, sig_len, signature, write_buffer, then the
-        // value (empty for `0s`).
-        let header = 2 + field.label.len() + 2 + field.signature.len() + 1;
-        assert!(field.offset + header <= field.value_offset, "{field:?}");
-        assert!(field.value_offset <= field.end, "{field:?}");
-        assert!(field.end <= len, "{field:?} ends past {len}");
-        assert!(matches!(field.write_buffer, 0 | 1 | 255), "{field:?}");
-        if let Some(seq) = field.seq_offset {
-            assert!(field.is_buffered() && seq % 8 == 0, "{field:?}");
-            assert!(seq + 8 <= field.value_offset, "{field:?}");
-        }
-        if let Value::Str(text) = &field.value {
-            assert!(text.len() <= field.end - field.value_offset, "{field:?}");
-            assert!(!text.contains('\0'), "{field:?}");
-        }
-        next = field.end;
-    }
-    if let Some(offset) = error.and_then(ReadError::offset) {
-        assert!(offset <= len, "{error:?} names an offset past {len}");
-    }
 }
