@@ -5,14 +5,13 @@
 mod common;
 
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use mmstats::reader::StatsFile;
 use mmstats::{Counter, MmStats};
 
-use common::{child_role, child_test, fixtures_dir, KillOnDrop};
+use common::{child_role, fixtures_dir, spawn_role, wait_for_line, KillOnDrop};
 
 #[derive(MmStats)]
 struct Job {
@@ -50,19 +49,8 @@ fn abandoned(dir: &Path, name: &str) -> PathBuf {
 /// Starts a writer process with a model at `path`, and waits until the file
 /// is there.
 fn writer(test: &str, path: &Path) -> KillOnDrop {
-    let mut child = KillOnDrop(
-        child_test(test, "writer")
-            .env("MMSTATS_CLEAN_PATH", path)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = child.stdout.as_mut().unwrap();
-    let ready = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .any(|line| line == "ready");
-    assert!(ready, "the writer did not start");
+    let mut child = spawn_role(test, "writer", &[("MMSTATS_CLEAN_PATH", path.as_os_str())]);
+    wait_for_line(&mut child, "ready");
     child
 }
 

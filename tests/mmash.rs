@@ -13,7 +13,7 @@ use std::time::Duration;
 use mmstats::{Counter, Gauge, MmStats, Text};
 use serde_json::{json, Value as Json};
 
-use common::{child_role, child_test, KillOnDrop};
+use common::{child_role, spawn_role, wait_for_line, KillOnDrop};
 
 /// What each writer publishes; `n` comes from the test.
 #[derive(MmStats)]
@@ -63,20 +63,13 @@ fn play_writer() -> bool {
 
 /// A writer process of `test` publishing `n`, and its file.
 fn writer(test: &str, dir: &Path, n: u64) -> (KillOnDrop, PathBuf) {
-    let mut child = KillOnDrop(
-        child_test(test, "writer")
-            .env("MMASH_TEST_DIR", dir)
-            .env("MMASH_TEST_N", n.to_string())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = child.stdout.take().unwrap();
-    let path = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("ready ").map(PathBuf::from))
-        .expect("the writer did not start");
+    let n = n.to_string();
+    let envs = [
+        ("MMASH_TEST_DIR", dir.as_os_str()),
+        ("MMASH_TEST_N", n.as_ref()),
+    ];
+    let mut child = spawn_role(test, "writer", &envs);
+    let path = PathBuf::from(wait_for_line(&mut child, "ready "));
     (child, path)
 }
 

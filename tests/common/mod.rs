@@ -278,6 +278,30 @@ pub fn child_role() -> Option<String> {
     Some(role)
 }
 
+/// Starts the test `test` of this test binary again as role `role` with
+/// the environment `envs` added, its standard output piped to this process.
+pub fn spawn_role(test: &str, role: &str, envs: &[(&str, &std::ffi::OsStr)]) -> KillOnDrop {
+    let mut command = child_test(test, role);
+    command.stdout(std::process::Stdio::piped());
+    for (name, value) in envs {
+        command.env(name, value);
+    }
+    KillOnDrop(command.spawn().expect("spawn the test binary"))
+}
+
+/// Reads `child`'s standard output up to the first line that starts with
+/// `prefix`, and returns the rest of that line; fails the test if the
+/// output ends first.
+pub fn wait_for_line(child: &mut KillOnDrop, prefix: &str) -> String {
+    use std::io::BufRead;
+    let stdout = child.stdout.as_mut().expect("stdout piped");
+    std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| line.strip_prefix(prefix).map(str::to_owned))
+        .unwrap_or_else(|| panic!("the child ended before a line starting {prefix:?}"))
+}
+
 /// A child process that is killed and reaped when the guard goes, however
 /// the test ends.
 pub struct KillOnDrop(pub std::process::Child);
