@@ -1,5 +1,5 @@
 //! The reader against the files written by the original Python mmstats 0.8
-//! (`../shared/fixtures/python-mmstats-0.8`): every field must match what
+//! (`tests/fixtures/python-mmstats-0.8`): every field must match what
 //! the Python reader returned, as recorded in each `.expected.json`.
 
 mod common;

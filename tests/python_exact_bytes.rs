@@ -1,5 +1,5 @@
 //! Files written by Python mmstats 0.8 reproduced byte for byte: for each
-//! fixture in `../shared/fixtures/python-mmstats-0.8`, a Rust model declared
+//! fixture in `tests/fixtures/python-mmstats-0.8`, a Rust model declared
 //! like the Python one (same labels, prefix, sizes and windows, fields in the
 //! fixture's file order), given the same writes and created in the
 //! python-exact layout, must write every field record exactly as Python did.

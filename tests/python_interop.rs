@@ -292,6 +292,46 @@ fn value_of<'a>(fields: &'a [Field], label: &str) -> &'a Value {
         .value
 }
 
+/// The fixtures in `tests/fixtures/python-mmstats-0.8` are what the
+/// original writes: `python/write_fixtures.py` writes them again with
+/// mmstats 0.8.0 (the sys fields given the values the fixtures recorded),
+/// and every file, its reader's `.expected.json` and its slurpstats
+/// outputs included, comes out byte for byte the same.
+#[test]
+fn fixtures_are_what_the_original_writes() {
+    let Some(python) = peer("fixtures_are_what_the_original_writes") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = common::fixtures_dir();
+    let script = workspace().join("tests/python/write_fixtures.py");
+    python.run(&[
+        script.as_os_str(),
+        dir.path().as_os_str(),
+        OsStr::new("--sys-from"),
+        fixtures.as_os_str(),
+    ]);
+    let mut compared = 0;
+    for entry in fs::read_dir(&fixtures).unwrap() {
+        let name = entry.unwrap().file_name();
+        if name == "README.md" {
+            continue;
+        }
+        let want = fs::read(fixtures.join(&name)).unwrap();
+        let got = fs::read(dir.path().join(&name))
+            .unwrap_or_else(|err| panic!("{name:?} was not written again: {err}"));
+        assert!(
+            want == got,
+            "{name:?}: the original writes {} bytes that differ from the fixture's {} from byte {}",
+            got.len(),
+            want.len(),
+            want.iter().zip(&got).position(|(a, b)| a != b).unwrap_or(want.len().min(got.len()))
+        );
+        compared += 1;
+    }
+    assert_eq!(compared, 16, "four fixtures of four files each");
+}
+
 #[test]
 fn files_written_by_python_read_the_same_in_rust() {
     let Some(python) = peer("files_written_by_python_read_the_same_in_rust") else {

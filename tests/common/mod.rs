@@ -14,15 +14,10 @@ use serde_json::Value as Json;
 
 /// The files written by the original Python mmstats 0.8, each with what
 /// its reader (`NAME.expected.json`) and its slurpstats
-/// (`NAME.slurpstats.txt`) made of it.
+/// (`NAME.slurpstats.txt`) made of it: `tests/fixtures/python-mmstats-0.8`,
+/// whose README says how they were made.
 pub fn fixtures_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/python-mmstats-0.8");
-    assert!(
-        dir.is_dir(),
-        "the Python 0.8 fixtures are missing: expected them in {}",
-        dir.display()
-    );
-    dir
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/python-mmstats-0.8")
 }
 
 /// The fixtures (`NAME` of `NAME.mmstats`), sorted.
