@@ -784,7 +784,7 @@ fn the_page_is_compiled_in() {
             reply.header("content-type"),
             Some("text/html; charset=utf-8")
         );
-        assert_eq!(reply.text(), mmstats::tools::mmash::GRAPH_HTML);
+        assert_eq!(reply.text(), mmstats_tools::mmash::GRAPH_HTML);
     }
     let reply = server.get("/graph");
     assert_eq!(reply.status, 308);

@@ -14,10 +14,10 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::escape::{escape_controls, push_escaped};
-use super::files::input_files;
-use super::json::FileJson;
-use crate::reader::{ReadError, StatsFile, ValueRef};
+use crate::escape::{escape_controls, push_escaped};
+use crate::files::input_files;
+use crate::json::FileJson;
+use mmstats::reader::{ReadError, StatsFile, ValueRef};
 
 const AFTER_HELP: &str = "\
 Without FILE arguments, reads $MMSTATS_GLOB, or else *.mmstats in
@@ -79,7 +79,7 @@ impl Args {
 /// ```
 /// let mut out = Vec::new();
 /// let mut err = Vec::new();
-/// let status = mmstats::tools::slurpstats::main(["slurpstats", "/nonexistent.mmstats"], &mut out, &mut err);
+/// let status = mmstats_tools::slurpstats::main(["slurpstats", "/nonexistent.mmstats"], &mut out, &mut err);
 /// assert_eq!(status, 1);
 /// assert!(out.is_empty());
 /// assert!(String::from_utf8(err).unwrap().starts_with("slurpstats: /nonexistent.mmstats: cannot open: "));
@@ -89,7 +89,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    super::parse_then_run::<Args, _, _>(args, out, err, run)
+    crate::parse_then_run::<Args, _, _>(args, out, err, run)
 }
 
 /// Runs the tool with parsed arguments, reading the environment for the
@@ -97,7 +97,7 @@ where
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let mut failed = false;
     let mut page = Page::default();
-    for file in input_files(&args.files, crate::default_glob) {
+    for file in input_files(&args.files, mmstats::default_glob) {
         let printed = match file {
             Ok(path) => match page.render(args, &path) {
                 Ok(bytes) => out.write_all(bytes),
@@ -242,8 +242,8 @@ impl Page {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reader::testing::FileBuilder;
-    use crate::tools::testing::ClosedPipe;
+    use crate::testing::ClosedPipe;
+    use mmstats::reader::testing::FileBuilder;
 
     fn run_in(args: &[&str]) -> (u8, String, String) {
         let mut out = Vec::new();

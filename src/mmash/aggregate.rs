@@ -17,8 +17,8 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::reader::{Value, ValueRef};
-use crate::tools::json::write_value_json;
+use crate::json::write_value_json;
+use mmstats::reader::{Value, ValueRef};
 
 /// A way of making a label's values one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -59,9 +59,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::source::{for_each_field, Source, Visitor};
-use crate::reader::{ReadError, StatsFile, ValueRef};
-use crate::tools::escape::escape_controls;
-use crate::tools::kind::FieldKind;
+use crate::escape::escape_controls;
+use mmstats::reader::FieldKind;
+use mmstats::reader::{ReadError, StatsFile, ValueRef};
 
 /// The content type of the answer: the text format, version 0.0.4.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -338,7 +338,7 @@ pub fn render(source: &Source) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reader::testing::FileBuilder;
+    use mmstats::reader::testing::FileBuilder;
 
     #[test]
     fn names_values_and_commands() {

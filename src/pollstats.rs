@@ -61,11 +61,11 @@ use std::time::{Duration, Instant, SystemTime};
 use clap::{ArgAction, Parser};
 
 use self::table::{Num, Shown};
-use super::describe;
-use super::escape::{escape_controls, push_escaped};
-use super::files::input_files;
-use super::kind::FieldKind;
-use crate::reader::{Cursor, FieldRef, ReadError, StatsFile, ValueRef};
+use crate::escape::{escape_controls, push_escaped};
+use crate::files::describe;
+use crate::files::input_files;
+use mmstats::reader::FieldKind;
+use mmstats::reader::{Cursor, FieldRef, ReadError, StatsFile, ValueRef};
 
 const AFTER_HELP: &str = "\
 FIELDS is a comma-separated list of labels (PREFIX is put before each).
@@ -195,7 +195,7 @@ pub enum Output {
 /// let dir = tempfile::tempdir()?;
 /// let mut out = Vec::new();
 /// let mut err = Vec::new();
-/// let status = mmstats::tools::pollstats::main(
+/// let status = mmstats_tools::pollstats::main(
 ///     ["pollstats", "done", dir.path().to_str().unwrap()],
 ///     &mut out,
 ///     &mut err,
@@ -218,7 +218,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    super::parse_then_run::<Args, _, _>(args, out, err, |args, out, err| {
+    crate::parse_then_run::<Args, _, _>(args, out, err, |args, out, err| {
         run(args, out, err, output)
     })
 }
@@ -733,7 +733,7 @@ impl<'a> Poll<'a> {
         self.listing += 1;
         self.order.clear();
         let mut errors = HashSet::new();
-        for item in input_files(&self.args.files, crate::default_glob) {
+        for item in input_files(&self.args.files, mmstats::default_glob) {
             match item {
                 Ok(path) => self.visit(path, err),
                 Err(e) => {
@@ -860,7 +860,7 @@ impl<'a> Poll<'a> {
         let label = &missing.label;
         match read.as_slice() {
             [] => Err(if self.args.files.is_empty() {
-                format!("no stats files to poll in {}", crate::default_glob())
+                format!("no stats files to poll in {}", mmstats::default_glob())
             } else {
                 "no stats files to poll".to_owned()
             }),
@@ -1163,8 +1163,8 @@ fn terminal_width(output: Output) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reader::testing::FileBuilder;
-    use crate::tools::testing::ClosedPipe;
+    use crate::testing::ClosedPipe;
+    use mmstats::reader::testing::FileBuilder;
 
     /// A file with a double-buffered counter `done` (Python's
     /// CounterField), a gauge `level`, a string `user` and, if given, a
@@ -1344,8 +1344,8 @@ mod tests {
     /// A file with a counter `done` (as `write` makes it) and a seqlocked
     /// string `name` holding "ann", read from its buffer 0; returns the
     /// layout of `name`.
-    fn write_seqlocked(path: &Path, done: u64) -> crate::layout::FieldLayout {
-        use crate::layout::{Layout, StatKind};
+    fn write_seqlocked(path: &Path, done: u64) -> mmstats::layout::FieldLayout {
+        use mmstats::layout::{Layout, StatKind};
         let mut file = FileBuilder::new();
         let mut storage = done.to_ne_bytes().to_vec();
         storage.extend(0u64.to_ne_bytes());

@@ -26,6 +26,8 @@
 //! stats files, once no process has that pid.
 #![forbid(unsafe_code)]
 
+pub mod process;
+
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs::File;
@@ -36,10 +38,10 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{FlockOperation, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
-use super::escape::escape_controls;
-use super::files::input_files;
-use super::process::{liveness, start_time, Liveness};
-use crate::reader::{StatsFile, ValueRef};
+use self::process::{liveness, start_time, Liveness};
+use crate::escape::escape_controls;
+use crate::files::input_files;
+use mmstats::reader::{StatsFile, ValueRef};
 
 const AFTER_HELP: &str = "\
 Without FILE arguments, cleans $MMSTATS_GLOB, or else *.mmstats in
@@ -104,7 +106,7 @@ pub enum Verdict {
 /// let dir = tempfile::tempdir()?;
 /// std::fs::write(dir.path().join("notes.mmstats"), "not stats")?;
 /// let (mut out, mut err) = (Vec::new(), Vec::new());
-/// let status = mmstats::tools::cleanstats::main(
+/// let status = mmstats_tools::cleanstats::main(
 ///     ["cleanstats".as_ref(), dir.path().as_os_str()],
 ///     &mut out,
 ///     &mut err,
@@ -120,7 +122,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    super::parse_then_run::<Args, _, _>(args, out, err, run)
+    crate::parse_then_run::<Args, _, _>(args, out, err, run)
 }
 
 /// Runs the tool with parsed arguments; returns the exit status.
@@ -132,7 +134,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let say = |stream: &mut dyn Write, line: String| {
         let _ = writeln!(stream, "{}", escape_controls(&line));
     };
-    let files = input_files(&args.files, crate::default_glob);
+    let files = input_files(&args.files, mmstats::default_glob);
     let dirs = directories(&args.files);
     for file in files {
         let path = match file {
@@ -370,7 +372,7 @@ fn remove_if_same(path: &Path, file: &File) -> io::Result<bool> {
 /// one by one leave their neighbours alone.
 fn directories(args: &[PathBuf]) -> BTreeSet<PathBuf> {
     if args.is_empty() {
-        let glob = crate::default_glob();
+        let glob = mmstats::default_glob();
         let dir = Path::new(&glob).parent().filter(|dir| dir.is_dir());
         return dir.map(Path::to_owned).into_iter().collect();
     }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::tools::kind::FieldKind;
+use mmstats::reader::FieldKind;
 
 /// The width of a column, as in the original.
 pub(super) const NATURAL_WIDTH: usize = 20;
