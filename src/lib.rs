@@ -5,7 +5,8 @@
 //! streams, so that it can be tested in-process; the binaries in `src/bin/`
 //! only call it through [`run_process`]. The modules beside them are what
 //! the tools share: which files to read ([`files`]), printing file content
-//! safely ([`escape`]) and JSON ([`json`]).
+//! safely ([`escape`]), JSON ([`json`]) and exact numbers
+//! ([`number`]).
 //!
 //! The library crate `mmstats` stays the writer, the reader and the
 //! format; everything a command line needs (clap, glob, serde_json, an
@@ -28,6 +29,7 @@ pub mod escape;
 pub mod files;
 pub mod json;
 pub mod mmash;
+pub mod number;
 pub mod pollstats;
 pub mod slurpstats;
 #[cfg(test)]
