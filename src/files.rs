@@ -126,6 +126,28 @@ pub fn input_files(
     found
 }
 
+/// Where a tool given `args` looked for stats files, for the message that
+/// it found none: the arguments (then directories without stats files, as
+/// any other argument gives a file or an error), or without any the
+/// default pattern. Control characters are left for the message's
+/// printer to escape.
+///
+/// ```
+/// use std::path::PathBuf;
+/// use mmstats_tools::files::searched;
+///
+/// let args = [PathBuf::from("/run/a"), PathBuf::from("/run/b")];
+/// assert_eq!(searched(&args, String::new), "/run/a, /run/b");
+/// assert_eq!(searched(&[], || "/tmp/*.mmstats".to_owned()), "/tmp/*.mmstats");
+/// ```
+pub fn searched(args: &[PathBuf], default_pattern: impl FnOnce() -> String) -> String {
+    if args.is_empty() {
+        return default_pattern();
+    }
+    let names: Vec<String> = args.iter().map(|arg| arg.display().to_string()).collect();
+    names.join(", ")
+}
+
 fn has_glob_chars(path: &Path) -> bool {
     path.to_str().is_some_and(|s| s.contains(['*', '?', '[']))
 }

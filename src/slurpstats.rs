@@ -5,8 +5,9 @@
 //! to the longest label of the file, a space, the value as Python's `str()`
 //! printed it), then a blank line. Control characters in labels and strings
 //! are escaped. A file that cannot be read gets one line on stderr and the
-//! others are still printed; the exit status is then 1. A closed output pipe
-//! ends the tool quietly.
+//! others are still printed; the exit status is then 1, as it is when no
+//! file is found at all (`no stats files found in DIR` on stderr). A closed
+//! output pipe ends the tool quietly.
 #![forbid(unsafe_code)]
 
 use std::ffi::OsString;
@@ -15,7 +16,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::escape::{escape_controls, push_escaped};
-use crate::files::input_files;
+use crate::files::{input_files, searched};
 use crate::json::FileJson;
 use mmstats::reader::{ReadError, StatsFile, ValueRef};
 
@@ -31,7 +32,8 @@ Examples:
   slurpstats -g '*.timer' worker.mmstats labels matching a glob pattern
   slurpstats --json | jq .fields         one JSON object per file and line
 
-Exit status: 0 if every file was read, 1 if any could not be, 2 for bad usage.";
+Exit status: 0 if every file was read; 1 if any could not be, or if none
+was found (said on stderr: no stats files found in DIR); 2 for bad usage.";
 
 /// The command line of `slurpstats`.
 #[derive(Debug, clap::Parser)]
@@ -97,7 +99,13 @@ where
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let mut failed = false;
     let mut page = Page::default();
-    for file in input_files(&args.files, mmstats::default_glob) {
+    let files = input_files(&args.files, mmstats::default_glob);
+    if files.is_empty() {
+        let place = searched(&args.files, mmstats::default_glob);
+        report(err, &format!("no stats files found in {place}"));
+        return 1;
+    }
+    for file in files {
         let printed = match file {
             Ok(path) => match page.render(args, &path) {
                 Ok(bytes) => out.write_all(bytes),

@@ -331,3 +331,52 @@ fn leftovers_of_writers_that_died_creating_their_files_go_too() {
     assert!(not_ours.exists());
     drop(holder);
 }
+
+#[test]
+fn finding_no_file_is_said_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("notes.txt"), "not a stats file").unwrap();
+    // A writer creating its file right now (this process): not a leftover.
+    let creating = dir
+        .path()
+        .join(format!(".job.mmstats.{}.0.tmp", std::process::id()));
+    fs::write(&creating, [1u8]).unwrap();
+    for dry_run in [false, true] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cleanstats"));
+        if dry_run {
+            command.arg("--dry-run");
+        }
+        let out = command
+            .arg(dir.path())
+            .env_remove("MMSTATS_GLOB")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(text(&out.stdout), "");
+        assert_eq!(
+            text(&out.stderr),
+            format!(
+                "cleanstats: no stats files found in {}\n",
+                dir.path().display()
+            )
+        );
+    }
+    assert!(creating.exists());
+
+    // The default place, empty.
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cleanstats"))
+        .env_remove("MMSTATS_GLOB")
+        .env("MMSTATS_PATH", empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "cleanstats: no stats files found in {}/*.mmstats\n",
+            empty.path().display()
+        )
+    );
+}

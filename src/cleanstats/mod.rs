@@ -24,6 +24,11 @@
 //! In the directories it cleans, it also removes the temporary files
 //! (`.NAME.mmstats.PID.N.tmp`) of writers that died while creating their
 //! stats files, once no process has that pid.
+//!
+//! It ends with a summary line, `Removed N  -  M alive`. When it finds
+//! nothing to judge at all (no stats file, no leftover temporary file to
+//! remove), it says `no stats files found in DIR` on stderr instead, with
+//! exit status 1, as the other tools do when they find no file.
 #![forbid(unsafe_code)]
 
 pub mod process;
@@ -40,7 +45,7 @@ use rustix::io::Errno;
 
 use self::process::{liveness, start_time, Liveness};
 use crate::escape::escape_controls;
-use crate::files::input_files;
+use crate::files::{input_files, searched};
 use mmstats::reader::{StatsFile, ValueRef};
 
 const AFTER_HELP: &str = "\
@@ -61,9 +66,12 @@ Examples:
   cleanstats /var/run/myapp         every *.mmstats file in a directory
   cleanstats -v /tmp/job-*.mmstats  also say why each kept file is alive
 
-Prints what it removes and a summary line, `Removed N  -  M alive`.
-Exit status: 0 if every file was judged (and removed if stale), 1 if some
-could not be, 2 for bad usage.";
+Prints what it removes and a summary line, `Removed N  -  M alive`. With
+nothing found to judge (no stats file, no leftover temporary file) it
+prints no summary but says so on stderr: no stats files found in DIR.
+
+Exit status: 0 if every file was judged (and removed if stale); 1 if some
+could not be, or if none was found; 2 for bad usage.";
 
 /// The command line of `cleanstats`.
 #[derive(Debug, clap::Parser)]
@@ -135,6 +143,9 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         let _ = writeln!(stream, "{}", escape_controls(&line));
     };
     let files = input_files(&args.files, mmstats::default_glob);
+    // Whether there was anything to clean: a stats file, or a leftover
+    // temporary file to remove.
+    let mut found = !files.is_empty();
     let dirs = directories(&args.files);
     for file in files {
         let path = match file {
@@ -185,7 +196,9 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     for (path, pid) in dirs.iter().flat_map(|dir| leftovers(dir)) {
         let shown = path.display();
         let why = format!("a temporary file of pid {pid}, which died creating its stats file");
-        match remove_leftover(&path, args.dry_run) {
+        let removal = remove_leftover(&path, args.dry_run);
+        found = found || !matches!(removal, Ok(false));
+        match removal {
             Ok(true) if args.dry_run => {
                 removed += 1;
                 say(out, format!("would remove {shown}: {why}"));
@@ -200,6 +213,11 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
                 say(err, format!("cleanstats: {shown}: cannot remove: {e}"));
             }
         }
+    }
+    if !found {
+        let place = searched(&args.files, mmstats::default_glob);
+        say(err, format!("cleanstats: no stats files found in {place}"));
+        return 1;
     }
     let verb = if args.dry_run {
         "Would remove"

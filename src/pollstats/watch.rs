@@ -16,7 +16,7 @@ use super::failure::{Failure, Stamp};
 use super::note;
 use super::sample::{Polled, Sample, MISSED_NOTE};
 use crate::escape::escape_controls;
-use crate::files::{describe, input_files};
+use crate::files::{describe, input_files, searched};
 
 /// What became of a path at one listing.
 #[derive(Debug)]
@@ -339,11 +339,13 @@ impl<'a> Poll<'a> {
         read.sort();
         let label = &missing.label;
         match read.as_slice() {
-            [] => Err(if self.args.files.is_empty() {
-                format!("no stats files to poll in {}", mmstats::default_glob())
-            } else {
-                "no stats files to poll".to_owned()
-            }),
+            // Nothing found at all, or only files that could not be read
+            // (each already noted).
+            [] if self.entries.is_empty() => Err(format!(
+                "no stats files to poll in {}",
+                searched(&self.args.files, mmstats::default_glob)
+            )),
+            [] => Err("no stats files to poll".to_owned()),
             _ if self.order.is_empty() && filtered > 0 => Err(format!(
                 "none of the {} files with the fields matches the filters",
                 filtered
