@@ -32,6 +32,7 @@ pub mod mmash;
 pub mod number;
 pub mod pollstats;
 pub mod slurpstats;
+pub mod sys_field;
 #[cfg(test)]
 mod testing;
 

@@ -46,6 +46,7 @@ use rustix::io::Errno;
 use self::process::{liveness, start_time, Liveness};
 use crate::escape::escape_controls;
 use crate::files::{input_files, searched};
+use crate::sys_field::SysField;
 use mmstats::reader::{StatsFile, ValueRef};
 
 const AFTER_HELP: &str = "\
@@ -316,7 +317,7 @@ fn judge_by_pid(pid: i64, created: Option<f64>) -> Result<String, Verdict> {
 }
 
 /// What a cleaner needs to know of a stats file.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Facts {
     pid: Option<i64>,
     created: Option<f64>,
@@ -330,44 +331,31 @@ impl Facts {
     fn read(bytes: Vec<u8>) -> Result<Facts, String> {
         let stats =
             StatsFile::from_bytes(bytes).map_err(|e| format!("not an mmstats file: {e}"))?;
-        let mut facts = Facts::default();
+        let mut pid = SysField::new("sys.pid");
+        let mut created = SysField::new("sys.created");
+        let mut rust = SysField::new("org.rust.version");
         let mut cursor = stats.cursor();
         while let Some(field) = cursor.next_field() {
             let field = match field {
                 Ok(field) => field,
                 // The fields before a broken one are still the file's.
-                Err(_) if facts.pid.is_some() => break,
+                Err(_) if pid.is_found() => break,
                 Err(e) => return Err(format!("not a readable mmstats file: {e}")),
             };
-            let label = field.label;
-            if let Some(exact) = sys_label(label, "sys.pid") {
-                if exact || facts.pid.is_none() {
-                    facts.pid = match field.value {
-                        ValueRef::UInt(pid) => i64::try_from(pid).ok(),
-                        ValueRef::Int(pid) => Some(pid),
-                        _ => None,
-                    };
-                }
-            } else if let Some(exact) = sys_label(label, "sys.created") {
-                if exact || facts.created.is_none() {
-                    facts.created = field.value.as_f64();
-                }
-            } else if sys_label(label, "org.rust.version").is_some() {
-                facts.rust = true;
-            }
+            let value = field.value;
+            pid.offer(field.label, || match value {
+                ValueRef::UInt(pid) => i64::try_from(pid).ok(),
+                ValueRef::Int(pid) => Some(pid),
+                _ => None,
+            });
+            created.offer(field.label, || value.as_f64());
+            rust.offer(field.label, || Some(()));
         }
-        Ok(facts)
-    }
-}
-
-/// Whether `label` is the sys field `name`: `Some(true)` for the label
-/// itself, `Some(false)` for it under a label prefix (`myapp.sys.pid`).
-/// The label itself wins over a prefixed one, else the first prefixed one.
-fn sys_label(label: &str, name: &str) -> Option<bool> {
-    if label == name {
-        Some(true)
-    } else {
-        label.ends_with(name).then_some(false)
+        Ok(Facts {
+            pid: pid.value(),
+            created: created.value(),
+            rust: rust.is_found(),
+        })
     }
 }
 
@@ -458,7 +446,28 @@ fn remove_leftover(path: &Path, dry_run: bool) -> io::Result<bool> {
 
 #[cfg(test)]
 mod tests {
-    use super::leftover_pid;
+    use mmstats::reader::testing::FileBuilder;
+
+    use super::{leftover_pid, Facts};
+
+    #[test]
+    fn sys_fields_count_under_a_prefix_but_not_as_a_label_ending() {
+        let mut file = FileBuilder::new();
+        file.unbuffered("nosys.pid", "i", &5i32.to_ne_bytes());
+        file.unbuffered("app.sys.pid", "i", &7i32.to_ne_bytes());
+        file.unbuffered("app.sys.created", "d", &1.5f64.to_ne_bytes());
+        file.unbuffered("sys.pid", "i", &9i32.to_ne_bytes());
+        let facts = Facts::read(file.finish(128)).unwrap();
+        assert_eq!(
+            (facts.pid, facts.created, facts.rust),
+            (Some(9), Some(1.5), false)
+        );
+        let mut file = FileBuilder::new();
+        file.unbuffered("nosys.pid", "i", &5i32.to_ne_bytes());
+        file.unbuffered("app.org.rust.version", "4s", b"1.80");
+        let facts = Facts::read(file.finish(64)).unwrap();
+        assert_eq!((facts.pid, facts.rust), (None, true));
+    }
 
     #[test]
     fn leftover_names_are_those_of_writers_temporary_files() {
