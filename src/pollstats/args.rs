@@ -29,6 +29,9 @@ first read. A file is polled if it matches any FILTER. As in the original,
 -f takes every value that follows it: give it after FIELDS and FILES, or
 end its values with --.
 
+A header too long for its column is cut in the middle (jobsvc.worker…done/s):
+it keeps its last label part and unit, and no two columns look alike.
+
 Examples:
   pollstats done,errors                         the default files, every second
   pollstats -d 0.5 -c 10 done,user /var/run/app ten rows, twice a second

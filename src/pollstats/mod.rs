@@ -7,6 +7,9 @@
 //! with a column per field, over all the files that have it, and repeats
 //! the header every HEADERS rows. The layout is the original's: columns of
 //! 20 characters separated by `|`, headers centred, values right-aligned.
+//! A header too long for its column is cut in the middle, not at its end,
+//! so that it keeps its last label part and unit and no two columns look
+//! alike (`jobsvc.worker…done/s`).
 //!
 //! Unlike the original, which could only show counters, each column shows
 //! its field as its kind ([`FieldKind`](mmstats::reader::FieldKind)) calls for:
@@ -51,6 +54,7 @@
 mod args;
 mod columns;
 mod failure;
+mod header;
 mod sample;
 mod screen;
 mod shown;

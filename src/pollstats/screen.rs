@@ -7,6 +7,7 @@ use std::io;
 use mmstats::reader::FieldKind;
 
 use super::args::Args;
+use super::header;
 use super::sample::Polled;
 use super::shown::shown;
 use super::table;
@@ -63,7 +64,18 @@ impl Screen {
             0
         };
         let fixed = if self.per_file { name_width + 1 } else { 0 };
-        let widths = table::widths(&kinds, fixed, terminal_width(self.output));
+        let terminal = terminal_width(self.output);
+        let mut widths = table::widths(&kinds, fixed, terminal);
+        let titles: Vec<(&str, &str)> = poll
+            .columns
+            .iter()
+            .zip(&kinds)
+            .map(|(column, kind)| {
+                let rate = *kind == FieldKind::Counter && !self.delta;
+                (column.title.as_str(), if rate { "/s" } else { "" })
+            })
+            .collect();
+        let headers = header::fit(&titles, &mut widths, terminal.is_none());
         let rows = if self.per_file { files.len() as u64 } else { 1 };
         let due = match self.rows_since_header {
             None => true,
@@ -76,7 +88,7 @@ impl Screen {
         if rows > 0 && (due || changed) {
             self.widths = widths;
             self.name_width = name_width;
-            self.push_header(poll, &kinds);
+            self.push_header(&headers);
             self.rows_since_header = Some(0);
         }
         let rates = !self.delta;
@@ -93,26 +105,18 @@ impl Screen {
         self.text.as_bytes()
     }
 
-    pub(super) fn push_header(&mut self, poll: &Poll<'_>, kinds: &[FieldKind]) {
+    /// The header line: the headers [fitted](header::fit) to the widths.
+    fn push_header(&mut self, headers: &[String]) {
         if self.per_file {
             table::push_name_header(&mut self.text, self.name_width, self.color);
             self.text.push('|');
         }
-        for (j, (column, kind)) in poll.columns.iter().zip(kinds).enumerate() {
+        for (j, header) in headers.iter().enumerate() {
             if j > 0 {
                 self.text.push('|');
             }
             let width = self.widths.get(j).copied().unwrap_or(table::NATURAL_WIDTH);
-            self.scratch.clear();
-            if *kind == FieldKind::Counter && !self.delta {
-                // Cut the label rather than its unit.
-                let room = width.saturating_sub(2);
-                self.scratch.extend(column.title.chars().take(room));
-                self.scratch.push_str("/s");
-            } else {
-                self.scratch.push_str(&column.title);
-            }
-            table::push_header_cell(&mut self.text, &self.scratch, width, self.color);
+            table::push_header_cell(&mut self.text, header, width, self.color);
         }
         self.text.push('\n');
     }

@@ -402,3 +402,36 @@ fn delays_and_fields_are_checked() {
     assert!(parse_fields("a,").is_err());
     assert!(parse_fields("").is_err());
 }
+
+#[test]
+fn long_headers_stay_apart_and_keep_their_last_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut file = FileBuilder::new();
+    for (label, value) in [
+        ("jobsvc.worker.jobs.done", 7u64),
+        ("jobsvc.worker.jobs.failed", 2),
+    ] {
+        let mut storage = value.to_ne_bytes().to_vec();
+        storage.extend(0u64.to_ne_bytes());
+        file.raw(label.as_bytes(), b"Q", 1, &storage);
+    }
+    file.unbuffered("jobsvc.worker.jobs.latency", "d", &0.5f64.to_ne_bytes());
+    std::fs::write(dir.path().join("a.mmstats"), file.finish(4096)).unwrap();
+    let fields = "jobsvc.worker.jobs.done,jobsvc.worker.jobs.failed,jobsvc.worker.jobs.latency";
+
+    let (status, out, err) = run_in(dir.path(), &["-c", "1", fields]);
+    assert_eq!((status, err.as_str()), (0, ""));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "jobsvc.worker…done/s|jobsvc.work…failed/s|jobsvc.worke…latency"
+    );
+    assert_eq!(cells(lines[1]), ["7", "2", "0.5"]);
+
+    // Per interval: no unit, the same cut.
+    let (_, out, _) = run_in(dir.path(), &["--delta", "-c", "1", fields]);
+    assert_eq!(
+        out.lines().next().unwrap(),
+        "jobsvc.worker.j…done|jobsvc.worker…failed|jobsvc.worke…latency"
+    );
+}
