@@ -341,42 +341,31 @@ fn finding_no_file_is_said_and_fails() {
         .path()
         .join(format!(".job.mmstats.{}.0.tmp", std::process::id()));
     fs::write(&creating, [1u8]).unwrap();
-    for dry_run in [false, true] {
+    let empty = tempfile::tempdir().unwrap();
+    let shown = dir.path().display();
+    let default = format!("{}/*.mmstats", empty.path().display());
+    for (dry_run, args, place) in [
+        (false, vec![dir.path()], shown.to_string()),
+        (true, vec![dir.path()], shown.to_string()),
+        // The default place, empty.
+        (false, vec![], default),
+    ] {
         let mut command = Command::new(env!("CARGO_BIN_EXE_cleanstats"));
         if dry_run {
             command.arg("--dry-run");
         }
         let out = command
-            .arg(dir.path())
+            .args(args)
             .env_remove("MMSTATS_GLOB")
+            .env("MMSTATS_PATH", empty.path())
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(text(&out.stdout), "");
         assert_eq!(
             text(&out.stderr),
-            format!(
-                "cleanstats: no stats files found in {}\n",
-                dir.path().display()
-            )
+            format!("cleanstats: no stats files found in {place}\n")
         );
     }
     assert!(creating.exists());
-
-    // The default place, empty.
-    let empty = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_cleanstats"))
-        .env_remove("MMSTATS_GLOB")
-        .env("MMSTATS_PATH", empty.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stdout), "");
-    assert_eq!(
-        text(&out.stderr),
-        format!(
-            "cleanstats: no stats files found in {}/*.mmstats\n",
-            empty.path().display()
-        )
-    );
 }
