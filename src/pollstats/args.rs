@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{ArgAction, Parser};
 
-pub(super) const AFTER_HELP: &str = "\
+const AFTER_HELP: &str = "\
 FIELDS is a comma-separated list of labels (PREFIX is put before each).
 FILES may be stats files, directories (the *.mmstats files in them) or glob
 patterns; without FILES, $MMSTATS_GLOB, or else *.mmstats in $MMSTATS_PATH,

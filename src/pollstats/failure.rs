@@ -24,7 +24,7 @@ pub(super) struct Stamp {
 /// How long a file must have gone unwritten for a failure to read it to
 /// be taken as lasting: one written just now may be half-built (Python's
 /// writer fills a new file in place).
-pub(super) const SETTLED: Duration = Duration::from_secs(2);
+const SETTLED: Duration = Duration::from_secs(2);
 
 impl Stamp {
     /// The stamp of the path, if it can be inspected.

@@ -117,7 +117,7 @@ impl Polled {
 
 /// Reads the values of `columns` from the fields `cursor` gives into
 /// `values` (and the strings into `texts`), stopping once `has` are read.
-pub(super) fn read_values(
+fn read_values(
     cursor: &mut Cursor<'_>,
     columns: &[Column],
     has: usize,

@@ -121,13 +121,7 @@ impl Screen {
         self.text.push('\n');
     }
 
-    pub(super) fn push_row(
-        &mut self,
-        kinds: &[FieldKind],
-        files: &[&Polled],
-        first: bool,
-        rates: bool,
-    ) {
+    fn push_row(&mut self, kinds: &[FieldKind], files: &[&Polled], first: bool, rates: bool) {
         for (j, kind) in kinds.iter().enumerate() {
             if j > 0 {
                 self.text.push('|');
@@ -141,7 +135,7 @@ impl Screen {
 }
 
 /// The width of the terminal the rows go to, or `$COLUMNS`.
-pub(super) fn terminal_width(output: Output) -> Option<usize> {
+fn terminal_width(output: Output) -> Option<usize> {
     if output == Output::Terminal {
         if let Ok(size) = rustix::termios::tcgetwinsize(io::stdout()) {
             if size.ws_col > 0 {

@@ -31,19 +31,19 @@ pub(super) enum State {
 #[derive(Debug)]
 pub(super) struct Entry {
     /// The last listing the path was in.
-    pub(super) seen: u64,
+    seen: u64,
     pub(super) state: State,
 }
 
 /// Why a file readable file is not polled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Skip {
+enum Skip {
     NoField,
     NoFilter,
 }
 
 impl Skip {
-    pub(super) fn reason(self) -> &'static str {
+    fn reason(self) -> &'static str {
         match self {
             Skip::NoField => "has none of the fields",
             Skip::NoFilter => "matches none of the filters",
@@ -53,7 +53,7 @@ impl Skip {
 
 /// Why a path is opened again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Reopen {
+enum Reopen {
     /// Another file has the path now.
     Replaced,
     /// The file there changed: the one polled shrank, or the one that
@@ -62,7 +62,7 @@ pub(super) enum Reopen {
 }
 
 impl Reopen {
-    pub(super) fn word(self) -> &'static str {
+    fn word(self) -> &'static str {
         match self {
             Reopen::Replaced => "replaced",
             Reopen::Changed => "changed",
@@ -71,7 +71,7 @@ impl Reopen {
 
     /// What comes between the word and the file that took the old one's
     /// place.
-    pub(super) fn preposition(self) -> &'static str {
+    fn preposition(self) -> &'static str {
         match self {
             Reopen::Replaced => "by",
             Reopen::Changed => "into",
@@ -80,14 +80,14 @@ impl Reopen {
 }
 
 /// A path, opened.
-pub(super) enum Opened {
+enum Opened {
     Polled(Box<Polled>),
     Skipped(Box<StatsFile>, Skip),
     Failed(Failure),
 }
 
 impl Opened {
-    pub(super) fn into_state(self) -> State {
+    fn into_state(self) -> State {
         match self {
             Opened::Polled(polled) => State::Polled(polled),
             Opened::Skipped(file, _) => State::Skipped(file),
@@ -98,7 +98,7 @@ impl Opened {
 
 /// Opens `path` and decides whether to poll it; the first polled file with
 /// a field of a column gives the column its kind.
-pub(super) fn open(path: &Path, columns: &mut [Column], filters: &[Filter]) -> Opened {
+fn open(path: &Path, columns: &mut [Column], filters: &[Filter]) -> Opened {
     // Taken before opening: a change after it shows in the next stamp.
     let stamp = Stamp::settled(path);
     let file = match StatsFile::open(path) {
@@ -149,7 +149,7 @@ pub(super) fn open(path: &Path, columns: &mut [Column], filters: &[Filter]) -> O
 /// Reads every field `cursor` gives: the kind of each column's field (if
 /// the file has it) and whether one of `filters` matches (or there are
 /// none).
-pub(super) fn scan(
+fn scan(
     cursor: &mut Cursor<'_>,
     columns: &[Column],
     filters: &[Filter],
@@ -172,16 +172,16 @@ pub(super) fn scan(
 /// The files being polled and the columns.
 #[derive(Debug)]
 pub(super) struct Poll<'a> {
-    pub(super) args: &'a Args,
+    args: &'a Args,
     pub(super) columns: Vec<Column>,
-    pub(super) filters: Vec<Filter>,
+    filters: Vec<Filter>,
     pub(super) entries: HashMap<PathBuf, Entry>,
     /// The polled files, in the order of the last listing.
-    pub(super) order: Vec<PathBuf>,
+    order: Vec<PathBuf>,
     /// The number of the last listing.
     pub(super) listing: u64,
     /// The errors of the last listing, so that each is noted once.
-    pub(super) listing_errors: HashSet<String>,
+    listing_errors: HashSet<String>,
 }
 
 impl<'a> Poll<'a> {
@@ -237,7 +237,7 @@ impl<'a> Poll<'a> {
         });
     }
 
-    pub(super) fn visit(&mut self, path: PathBuf, err: &mut dyn Write) {
+    fn visit(&mut self, path: PathBuf, err: &mut dyn Write) {
         let announce = self.listing > 1;
         let verbose = self.args.verbose > 0;
         let name = path.display();
