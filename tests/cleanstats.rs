@@ -331,3 +331,41 @@ fn leftovers_of_writers_that_died_creating_their_files_go_too() {
     assert!(not_ours.exists());
     drop(holder);
 }
+
+#[test]
+fn finding_no_file_is_said_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("notes.txt"), "not a stats file").unwrap();
+    // A writer creating its file right now (this process): not a leftover.
+    let creating = dir
+        .path()
+        .join(format!(".job.mmstats.{}.0.tmp", std::process::id()));
+    fs::write(&creating, [1u8]).unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let shown = dir.path().display();
+    let default = format!("{}/*.mmstats", empty.path().display());
+    for (dry_run, args, place) in [
+        (false, vec![dir.path()], shown.to_string()),
+        (true, vec![dir.path()], shown.to_string()),
+        // The default place, empty.
+        (false, vec![], default),
+    ] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cleanstats"));
+        if dry_run {
+            command.arg("--dry-run");
+        }
+        let out = command
+            .args(args)
+            .env_remove("MMSTATS_GLOB")
+            .env("MMSTATS_PATH", empty.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(text(&out.stdout), "");
+        assert_eq!(
+            text(&out.stderr),
+            format!("cleanstats: no stats files found in {place}\n")
+        );
+    }
+    assert!(creating.exists());
+}

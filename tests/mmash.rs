@@ -643,8 +643,22 @@ fn metrics_are_prometheus_text() {
         Some("text/plain; version=0.0.4; charset=utf-8")
     );
     let text = reply.text();
+    // The command: the writer's `sys.cmd` where the file has one, else
+    // the file name's part before the pid.
+    let cmd = mmstats::reader::StatsFile::open(&even_path)
+        .unwrap()
+        .fields()
+        .flatten()
+        .find_map(|field| match field.value {
+            mmstats::reader::Value::Str(cmd) if field.label == "sys.cmd" => Some(cmd),
+            _ => None,
+        })
+        .unwrap_or_else(|| "web".to_owned());
     let labels = |pid: u32, path: &Path| {
-        format!("{{cmd=\"web\",pid=\"{pid}\",file=\"{}\"}}", path.display())
+        format!(
+            "{{cmd=\"{cmd}\",pid=\"{pid}\",file=\"{}\"}}",
+            path.display()
+        )
     };
     let even_labels = labels(even.id(), &even_path);
     let odd_labels = labels(odd.id(), &odd_path);
@@ -784,7 +798,7 @@ fn the_page_is_compiled_in() {
             reply.header("content-type"),
             Some("text/html; charset=utf-8")
         );
-        assert_eq!(reply.text(), mmstats::tools::mmash::GRAPH_HTML);
+        assert_eq!(reply.text(), mmstats_tools::mmash::GRAPH_HTML);
     }
     let reply = server.get("/graph");
     assert_eq!(reply.status, 308);

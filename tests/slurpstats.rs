@@ -273,3 +273,28 @@ fn help_shows_examples_and_bad_usage_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--no-such-option"));
 }
+
+#[test]
+fn finding_no_file_is_said_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a stats file").unwrap();
+    let shown = dir.path().display().to_string();
+
+    // A directory without stats files.
+    let out = slurpstats_in(&fixtures_dir(), &[&shown], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        format!("slurpstats: no stats files found in {shown}\n")
+    );
+
+    // The default place, empty.
+    let out = slurpstats_in(&fixtures_dir(), &[], &[("MMSTATS_PATH", dir.path())]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        format!("slurpstats: no stats files found in {shown}/*.mmstats\n")
+    );
+}

@@ -130,8 +130,6 @@
 pub mod format;
 pub mod layout;
 pub mod reader;
-#[cfg(feature = "tools")]
-pub mod tools;
 
 mod average;
 mod clock;

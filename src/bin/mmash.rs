@@ -1,7 +1,7 @@
 //! `mmash`: serve mmstats files over HTTP (a dashboard, a JSON API and
-//! Prometheus metrics). See `mmstats::tools::mmash` and `mmash --help`.
+//! Prometheus metrics). See `mmstats_tools::mmash` and `mmash --help`.
 #![forbid(unsafe_code)]
 
 fn main() -> std::process::ExitCode {
-    mmstats::tools::run_process(mmstats::tools::mmash::main)
+    mmstats_tools::run_process(mmstats_tools::mmash::main)
 }

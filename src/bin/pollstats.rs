@@ -1,11 +1,11 @@
 //! `pollstats`: watch fields of mmstats files change, a row per interval.
-//! See `mmstats::tools::pollstats` and `pollstats --help`.
+//! See `mmstats_tools::pollstats` and `pollstats --help`.
 #![forbid(unsafe_code)]
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use mmstats::tools::pollstats::{self, Output};
+use mmstats_tools::pollstats::{self, Output};
 
 fn main() -> ExitCode {
     let output = if std::io::stdout().is_terminal() {
@@ -13,5 +13,5 @@ fn main() -> ExitCode {
     } else {
         Output::Plain
     };
-    mmstats::tools::run_process(|args, out, err| pollstats::main_to(args, out, err, output))
+    mmstats_tools::run_process(|args, out, err| pollstats::main_to(args, out, err, output))
 }

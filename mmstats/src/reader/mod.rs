@@ -57,6 +57,7 @@
 mod decode;
 mod error;
 mod field;
+mod kind;
 mod repr;
 mod value;
 
@@ -74,6 +75,7 @@ use crate::shm::view::View;
 pub use error::{FieldPart, IoAction, ReadError};
 use field::Scratch;
 pub use field::{Cursor, Field, FieldRef, Fields};
+pub use kind::FieldKind;
 pub use value::{Value, ValueRef};
 
 /// A stats file opened for reading.
@@ -307,8 +309,9 @@ fn open_nonblocking(path: &Path) -> io::Result<File> {
     options.open(path)
 }
 
-#[cfg(test)]
-pub(crate) mod testing;
+#[cfg(any(test, feature = "test-util"))]
+#[doc(hidden)]
+pub mod testing;
 
 #[cfg(test)]
 mod tests;

@@ -27,7 +27,7 @@ use crate::reader::{FieldRef, ValueRef};
 ///
 /// ```
 /// use mmstats::reader::ValueRef;
-/// use mmstats::tools::kind::FieldKind;
+/// use mmstats::reader::FieldKind;
 ///
 /// // A Python CounterField: double buffered (write_buffer 0 or 1).
 /// assert_eq!(FieldKind::classify("Q", 1, ValueRef::UInt(113)), FieldKind::Counter);
@@ -60,7 +60,7 @@ impl FieldKind {
     ///
     /// ```
     /// use mmstats::reader::StatsFile;
-    /// use mmstats::tools::kind::FieldKind;
+    /// use mmstats::reader::FieldKind;
     ///
     /// // version 1, then "done": signature "Q", double buffered, 113 in buffer 0.
     /// let mut bytes = vec![1u8];

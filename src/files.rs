@@ -1,11 +1,12 @@
-//! Which files a tool reads: the paths given, directories and glob patterns
-//! expanded, or the default glob.
+//! Which files a tool reads (the paths given, directories and glob patterns
+//! expanded, or the default glob), and naming them in messages.
 #![forbid(unsafe_code)]
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use glob::{MatchOptions, Pattern};
+use mmstats::reader::ReadError;
 
 /// The file name pattern of stats files, searched in directories.
 pub const STATS_FILES: &str = "*.mmstats";
@@ -78,10 +79,10 @@ pub fn expand_glob(pattern: &str) -> Vec<Result<PathBuf, FilesError>> {
 /// that exists otherwise is taken as is (whatever it is, reading it reports
 /// the problem); one that does not exist but holds glob characters is
 /// expanded (and is an error if nothing matches). With no arguments, the
-/// files of `default_pattern` (normally [`crate::default_glob`]) are read.
+/// files of `default_pattern` (normally [`mmstats::default_glob`]) are read.
 ///
 /// ```
-/// use mmstats::tools::files::input_files;
+/// use mmstats_tools::files::input_files;
 ///
 /// let dir = tempfile::tempdir()?;
 /// std::fs::write(dir.path().join("b.mmstats"), b"\x01")?;
@@ -125,8 +126,59 @@ pub fn input_files(
     found
 }
 
+/// Where a tool given `args` looked for stats files, for the message that
+/// it found none: the arguments (then directories without stats files, as
+/// any other argument gives a file or an error), or without any the
+/// default pattern. Control characters are left for the message's
+/// printer to escape.
+///
+/// ```
+/// use std::path::PathBuf;
+/// use mmstats_tools::files::searched;
+///
+/// let args = [PathBuf::from("/run/a"), PathBuf::from("/run/b")];
+/// assert_eq!(searched(&args, String::new), "/run/a, /run/b");
+/// assert_eq!(searched(&[], || "/tmp/*.mmstats".to_owned()), "/tmp/*.mmstats");
+/// ```
+pub fn searched(args: &[PathBuf], default_pattern: impl FnOnce() -> String) -> String {
+    if args.is_empty() {
+        return default_pattern();
+    }
+    let names: Vec<String> = args.iter().map(|arg| arg.display().to_string()).collect();
+    names.join(", ")
+}
+
 fn has_glob_chars(path: &Path) -> bool {
     path.to_str().is_some_and(|s| s.contains(['*', '?', '[']))
+}
+
+/// The message of a read error, naming the file if it does not already
+/// (errors about a file's content name only the offset).
+///
+/// ```
+/// use std::path::Path;
+/// use mmstats::reader::StatsFile;
+/// use mmstats_tools::files::describe;
+///
+/// // A label said to be 5 bytes long, with 1 byte left in the file.
+/// let mut bytes = vec![1u8];
+/// bytes.extend(5u16.to_ne_bytes());
+/// bytes.push(b'a');
+/// let file = StatsFile::from_bytes(bytes)?;
+/// let error = file.fields().next().unwrap().unwrap_err();
+/// assert_eq!(
+///     describe(Path::new("/tmp/a.mmstats"), &error),
+///     "/tmp/a.mmstats: field at offset 1: truncated label at offset 3: \
+///      needs 5 bytes, the file has 1 left"
+/// );
+/// # Ok::<(), mmstats::reader::ReadError>(())
+/// ```
+pub fn describe(path: &Path, error: &ReadError) -> String {
+    if error.path().is_some() {
+        error.to_string()
+    } else {
+        format!("{}: {error}", path.display())
+    }
 }
 
 #[cfg(test)]

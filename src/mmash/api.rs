@@ -36,9 +36,9 @@ use std::path::Path;
 
 use super::aggregate::{Aggregated, Aggregation};
 use super::source::{for_each_field, Source, Visitor};
-use crate::reader::{ReadError, StatsFile, Value};
-use crate::tools::json::{string_json, write_value_json, FileJson};
-use crate::tools::kind::FieldKind;
+use crate::json::{string_json, write_value_json, FileJson};
+use mmstats::reader::FieldKind;
+use mmstats::reader::{ReadError, StatsFile, Value};
 
 /// A request the API refuses, with the HTTP status to answer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -3,7 +3,7 @@
 //!
 //! Every request reads the files afresh: the glob patterns are expanded
 //! again (so new processes show up and vanished ones go), and each file is
-//! mapped read-only and read through [`StatsFile`](crate::reader::StatsFile)'s
+//! mapped read-only and read through [`StatsFile`](mmstats::reader::StatsFile)'s
 //! cursor, which never writes to the file and so never disturbs its writer.
 //! Reading is blocking work, so it runs on tokio's blocking threads, never
 //! on the threads that drive the connections.
@@ -34,15 +34,13 @@
 //!
 //! ```no_run
 //! // What the `mmash` binary does: serve until killed.
-//! let status = mmstats::tools::mmash::main(
+//! let status = mmstats_tools::mmash::main(
 //!     ["mmash", "--bind", "127.0.0.1:0"],
 //!     &mut std::io::stdout(),
 //!     &mut std::io::stderr(),
 //! );
 //! std::process::exit(status.into());
 //! ```
-//!
-//! Enabled by the `mmash` feature.
 #![forbid(unsafe_code)]
 
 mod aggregate;
@@ -58,7 +56,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::tools::escape::escape_controls;
+use crate::escape::escape_controls;
 
 pub use page::GRAPH_HTML;
 use server::serve;
@@ -138,14 +136,14 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    super::parse_then_run::<Args, _, _>(args, out, err, run)
+    crate::parse_then_run::<Args, _, _>(args, out, err, run)
 }
 
 /// Serves with parsed arguments, reading the environment for the defaults;
 /// returns the exit status when serving stops.
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let globs = if args.globs.is_empty() {
-        vec![crate::default_glob()]
+        vec![mmstats::default_glob()]
     } else {
         args.globs.clone()
     };

@@ -5,8 +5,9 @@
 //! to the longest label of the file, a space, the value as Python's `str()`
 //! printed it), then a blank line. Control characters in labels and strings
 //! are escaped. A file that cannot be read gets one line on stderr and the
-//! others are still printed; the exit status is then 1. A closed output pipe
-//! ends the tool quietly.
+//! others are still printed; the exit status is then 1, as it is when no
+//! file is found at all (`no stats files found in DIR` on stderr). A closed
+//! output pipe ends the tool quietly.
 #![forbid(unsafe_code)]
 
 use std::ffi::OsString;
@@ -14,10 +15,10 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::escape::{escape_controls, push_escaped};
-use super::files::input_files;
-use super::json::FileJson;
-use crate::reader::{ReadError, StatsFile, ValueRef};
+use crate::escape::{escape_controls, push_escaped};
+use crate::files::{input_files, searched};
+use crate::json::FileJson;
+use mmstats::reader::{ReadError, StatsFile, ValueRef};
 
 const AFTER_HELP: &str = "\
 Without FILE arguments, reads $MMSTATS_GLOB, or else *.mmstats in
@@ -31,7 +32,8 @@ Examples:
   slurpstats -g '*.timer' worker.mmstats labels matching a glob pattern
   slurpstats --json | jq .fields         one JSON object per file and line
 
-Exit status: 0 if every file was read, 1 if any could not be, 2 for bad usage.";
+Exit status: 0 if every file was read; 1 if any could not be, or if none
+was found (said on stderr: no stats files found in DIR); 2 for bad usage.";
 
 /// The command line of `slurpstats`.
 #[derive(Debug, clap::Parser)]
@@ -79,7 +81,7 @@ impl Args {
 /// ```
 /// let mut out = Vec::new();
 /// let mut err = Vec::new();
-/// let status = mmstats::tools::slurpstats::main(["slurpstats", "/nonexistent.mmstats"], &mut out, &mut err);
+/// let status = mmstats_tools::slurpstats::main(["slurpstats", "/nonexistent.mmstats"], &mut out, &mut err);
 /// assert_eq!(status, 1);
 /// assert!(out.is_empty());
 /// assert!(String::from_utf8(err).unwrap().starts_with("slurpstats: /nonexistent.mmstats: cannot open: "));
@@ -89,7 +91,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    super::parse_then_run::<Args, _, _>(args, out, err, run)
+    crate::parse_then_run::<Args, _, _>(args, out, err, run)
 }
 
 /// Runs the tool with parsed arguments, reading the environment for the
@@ -97,7 +99,13 @@ where
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let mut failed = false;
     let mut page = Page::default();
-    for file in input_files(&args.files, crate::default_glob) {
+    let files = input_files(&args.files, mmstats::default_glob);
+    if files.is_empty() {
+        let place = searched(&args.files, mmstats::default_glob);
+        report(err, &format!("no stats files found in {place}"));
+        return 1;
+    }
+    for file in files {
         let printed = match file {
             Ok(path) => match page.render(args, &path) {
                 Ok(bytes) => out.write_all(bytes),
@@ -242,8 +250,8 @@ impl Page {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reader::testing::FileBuilder;
-    use crate::tools::testing::ClosedPipe;
+    use crate::testing::ClosedPipe;
+    use mmstats::reader::testing::FileBuilder;
 
     fn run_in(args: &[&str]) -> (u8, String, String) {
         let mut out = Vec::new();

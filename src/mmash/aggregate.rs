@@ -17,8 +17,9 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::reader::{Value, ValueRef};
-use crate::tools::json::write_value_json;
+use crate::json::write_value_json;
+use crate::number::Number;
+use mmstats::reader::{Value, ValueRef};
 
 /// A way of making a label's values one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,42 +212,20 @@ fn is_zero(value: &Value) -> bool {
     }
 }
 
-/// A number as Python would compare and add it.
-#[derive(Clone, Copy)]
-enum Num {
-    Int(i128),
-    Float(f64),
-}
-
-fn num(value: &Value) -> Num {
-    match value {
-        Value::Int(v) => Num::Int(i128::from(*v)),
-        Value::UInt(v) => Num::Int(i128::from(*v)),
-        Value::Bool(v) => Num::Int(i128::from(*v)),
-        Value::Float(v) => Num::Float(*v),
-        // Strings are refused before numbers are made.
-        Value::Str(_) => Num::Float(f64::NAN),
-    }
+/// A value as a number; strings, refused before numbers are made, as NaN.
+fn num(value: &Value) -> Number {
+    Number::of(ValueRef::from(value)).unwrap_or(Number::Float(f64::NAN))
 }
 
 /// Sums left to right as Python's `sum` does: integers exactly, and once a
 /// float comes, floats from there on.
 fn sum(values: &[Value]) -> Aggregated {
-    let mut total = Num::Int(0);
-    for value in values {
-        total = match (total, num(value)) {
-            (Num::Int(a), Num::Int(b)) => match a.checked_add(b) {
-                Some(t) => Num::Int(t),
-                None => Num::Float(a as f64 + b as f64),
-            },
-            (Num::Int(a), Num::Float(b)) => Num::Float(a as f64 + b),
-            (Num::Float(a), Num::Int(b)) => Num::Float(a + b as f64),
-            (Num::Float(a), Num::Float(b)) => Num::Float(a + b),
-        };
-    }
-    match total {
-        Num::Int(t) => Aggregated::Int(t),
-        Num::Float(t) => Aggregated::Float(t),
+    match values
+        .iter()
+        .fold(Number::Int(0), |total, v| total + num(v))
+    {
+        Number::Int(t) => Aggregated::Int(t),
+        Number::Float(t) => Aggregated::Float(t),
     }
 }
 
@@ -256,32 +235,11 @@ fn sum(values: &[Value]) -> Aggregated {
 fn extreme(first: &Value, rest: &[Value], goal: Ordering) -> Value {
     let mut best = first;
     for value in rest {
-        if compare(num(value), num(best)) == Some(goal) {
+        if num(value).compare(num(best)) == Some(goal) {
             best = value;
         }
     }
     best.clone()
-}
-
-/// Compares an integer and a float exactly, as Python does.
-fn compare(a: Num, b: Num) -> Option<Ordering> {
-    match (a, b) {
-        (Num::Int(a), Num::Int(b)) => Some(a.cmp(&b)),
-        (Num::Float(a), Num::Float(b)) => a.partial_cmp(&b),
-        (Num::Int(a), Num::Float(b)) => compare_int_float(a, b),
-        (Num::Float(a), Num::Int(b)) => compare_int_float(b, a).map(Ordering::reverse),
-    }
-}
-
-fn compare_int_float(int: i128, float: f64) -> Option<Ordering> {
-    let rough = (int as f64).partial_cmp(&float)?;
-    if rough != Ordering::Equal {
-        return Some(rough);
-    }
-    // Equal after rounding the integer: the float is integral and within
-    // about 2^64 of zero (every int here is an i64 or u64), so it converts
-    // exactly.
-    Some(int.cmp(&(float as i128)))
 }
 
 #[cfg(test)]

@@ -25,12 +25,18 @@
 //!
 //! Every sample names its process and file:
 //!
-//! - `cmd`: the file name without `.mmstats` and without the `-PID` and
-//!   `-TID` parts of the default `{CMD}-{PID}-{TID}.mmstats` template (up
-//!   to two trailing `-<digits>` parts); the whole name if nothing is left;
+//! - `cmd`: the value of the file's text field labelled `sys.cmd` (the
+//!   program's base name), or if it has none, of its first one labelled
+//!   `PREFIX.sys.cmd` (as a prefixed model writes it). A file without
+//!   either (Python 0.8's, a model without sys fields) or with an empty
+//!   one gets the command from its name: without `.mmstats`, cut before
+//!   the first `-`-separated part made of digits only, the `{PID}` of any
+//!   `{CMD}-{PID}...` template (`userapp-28803-service.mmstats` gives
+//!   `userapp`); the whole name if nothing would be left (see
+//!   [`command_of`]);
 //! - `pid`: the value of the file's integer field labelled `sys.pid`, or
-//!   if it has none, of its first one labelled `PREFIX.sys.pid` (as a
-//!   prefixed model writes it); left out if it has neither;
+//!   if it has none, of its first one labelled `PREFIX.sys.pid`; left out
+//!   if it has neither;
 //! - `file`: the file's path.
 //!
 //! Label values are escaped as the format asks: `\` as `\\`, `"` as `\"`
@@ -59,9 +65,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::source::{for_each_field, Source, Visitor};
-use crate::reader::{ReadError, StatsFile, ValueRef};
-use crate::tools::escape::escape_controls;
-use crate::tools::kind::FieldKind;
+use crate::escape::escape_controls;
+use crate::sys_field::SysField;
+use mmstats::reader::FieldKind;
+use mmstats::reader::{ReadError, StatsFile, ValueRef};
 
 /// The content type of the answer: the text format, version 0.0.4.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -154,28 +161,32 @@ fn help_text(label: &str, kind: &str) -> String {
     text
 }
 
-/// The `cmd` of a file: its name without `.mmstats` and up to two trailing
-/// `-<digits>` parts.
+/// The command of a file without a `sys.cmd` field, from its name: the
+/// name without `.mmstats`, cut before its first `-`-separated part made
+/// of digits only (the `{PID}` of a `{CMD}-{PID}...` template), or the
+/// whole name if nothing would be left.
+///
+/// `userapp-28803-service.mmstats` (`{CMD}-{PID}-service.mmstats`),
+/// `userapp-28803-28805.mmstats` (`{CMD}-{PID}-{TID}.mmstats`, the default)
+/// and `userapp-28803-28805-jobs.mmstats` all give `userapp`.
 pub fn command_of(path: &Path) -> String {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
     let stem = name.strip_suffix(".mmstats").unwrap_or(&name);
-    let mut cmd = stem;
-    for _ in 0..2 {
-        match cmd.rsplit_once('-') {
-            Some((head, tail))
-                if !head.is_empty()
-                    && !tail.is_empty()
-                    && tail.bytes().all(|b| b.is_ascii_digit()) =>
-            {
-                cmd = head;
-            }
-            _ => break,
+    let is_number = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let mut end = 0;
+    for part in stem.split('-') {
+        if is_number(part) {
+            break;
         }
+        end += part.len() + 1;
     }
-    cmd.to_owned()
+    match stem.get(..end.saturating_sub(1)) {
+        Some(cmd) if !cmd.is_empty() => cmd.to_owned(),
+        _ => stem.to_owned(),
+    }
 }
 
 /// One metric: its type, help and samples, in the order written.
@@ -210,17 +221,18 @@ impl Visitor for Exposition {
     fn file(&mut self, path: &Path, file: &StatsFile) -> Result<(), ReadError> {
         let mut staged: Vec<Staged> = Vec::new();
         let mut names = HashSet::new();
-        // `sys.pid` itself, else the first prefixed one.
-        let mut pid: Option<String> = None;
-        let mut prefixed_pid: Option<String> = None;
+        let mut pid = SysField::new("sys.pid");
+        let mut cmd = SysField::new("sys.cmd");
         for_each_field(file, |field| {
-            if let ValueRef::Int(_) | ValueRef::UInt(_) = field.value {
-                if field.label == "sys.pid" {
-                    pid.get_or_insert_with(|| field.value.to_string());
-                } else if field.label.ends_with(".sys.pid") {
-                    prefixed_pid.get_or_insert_with(|| field.value.to_string());
-                }
-            }
+            let value = field.value;
+            pid.offer(field.label, || match value {
+                ValueRef::Int(_) | ValueRef::UInt(_) => Some(value.to_string()),
+                _ => None,
+            });
+            cmd.offer(field.label, || match value {
+                ValueRef::Str(text) if !text.is_empty() => Some(text.to_owned()),
+                _ => None,
+            });
             let base = metric_name(field.label);
             let kind = FieldKind::of(field);
             let (name, metric, kind_text) = match kind {
@@ -262,8 +274,9 @@ impl Visitor for Exposition {
         })?;
 
         let mut labels = String::from("cmd=\"");
-        push_label_value(&mut labels, &command_of(path));
-        if let Some(pid) = pid.or(prefixed_pid) {
+        let cmd = cmd.value().unwrap_or_else(|| command_of(path));
+        push_label_value(&mut labels, &cmd);
+        if let Some(pid) = pid.value() {
             labels.push_str("\",pid=\"");
             labels.push_str(&pid);
         }
@@ -338,7 +351,7 @@ pub fn render(source: &Source) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reader::testing::FileBuilder;
+    use mmstats::reader::testing::FileBuilder;
 
     #[test]
     fn names_values_and_commands() {
@@ -361,8 +374,14 @@ mod tests {
             ("/tmp/update-emails-4242-4243.mmstats", "update-emails"),
             ("web-17.mmstats", "web"),
             ("/run/worker.mmstats", "worker"),
-            ("job-12-34-56.mmstats", "job-12"),
+            ("job-12-34-56.mmstats", "job"),
+            ("userapp-28803-service.mmstats", "userapp"),
+            ("userapp-28803-28805-jobs.mmstats", "userapp"),
+            ("user-app2-28803-x-1.mmstats", "user-app2"),
+            ("a--1.mmstats", "a-"),
             ("-17.mmstats", "-17"),
+            ("4242-4243.mmstats", "4242-4243"),
+            ("plain", "plain"),
         ] {
             assert_eq!(command_of(Path::new(path)), cmd);
         }
@@ -389,6 +408,49 @@ mod tests {
             text.contains("mmstats_x{cmd=\"b\",pid=\"21\",file=\"DIR/b.mmstats\"} 2\n"),
             "{text}"
         );
+    }
+
+    /// Appends a 256-byte static text field, as `sys.cmd` is written.
+    fn static_text(file: &mut FileBuilder, label: &str, value: &str) {
+        let mut bytes = value.as_bytes().to_vec();
+        bytes.resize(256, 0);
+        file.unbuffered(label, "256s", &bytes);
+    }
+
+    #[test]
+    fn cmd_is_sys_cmd_else_the_name_before_its_pid() {
+        // sys.cmd itself wins over a prefixed one, whatever the name.
+        let mut a = FileBuilder::new();
+        a.unbuffered("x", "B", &[1]);
+        static_text(&mut a, "app.sys.cmd", "prefixed");
+        static_text(&mut a, "sys.cmd", "userapp");
+        // Only prefixed ones: the first.
+        let mut b = FileBuilder::new();
+        b.unbuffered("x", "B", &[2]);
+        static_text(&mut b, "app.sys.cmd", "worker");
+        static_text(&mut b, "other.sys.cmd", "other");
+        // None (a Python 0.8 file; `nosys.cmd` is no sys field), or an
+        // empty one: the name, cut before its first all-digit part.
+        let mut c = FileBuilder::new();
+        c.unbuffered("x", "B", &[3]);
+        static_text(&mut c, "nosys.cmd", "no");
+        let mut d = FileBuilder::new();
+        d.unbuffered("x", "B", &[4]);
+        static_text(&mut d, "sys.cmd", "");
+        let text = render_files(&[
+            ("a-1-2.mmstats", a.finish(4096)),
+            ("renamed.mmstats", b.finish(4096)),
+            ("userapp-28803-service.mmstats", c.finish(4096)),
+            ("job-7-8-jobs.mmstats", d.finish(4096)),
+        ]);
+        for sample in [
+            "mmstats_x{cmd=\"userapp\",file=\"DIR/a-1-2.mmstats\"} 1\n",
+            "mmstats_x{cmd=\"worker\",file=\"DIR/renamed.mmstats\"} 2\n",
+            "mmstats_x{cmd=\"userapp\",file=\"DIR/userapp-28803-service.mmstats\"} 3\n",
+            "mmstats_x{cmd=\"job\",file=\"DIR/job-7-8-jobs.mmstats\"} 4\n",
+        ] {
+            assert!(text.contains(sample), "{sample}{text}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::fmt::Write;
 /// controls `\u{NN}`. Everything else, backslashes included, is kept.
 ///
 /// ```
-/// use mmstats::tools::escape::escape_controls;
+/// use mmstats_tools::escape::escape_controls;
 ///
 /// assert_eq!(escape_controls("plain ε"), "plain ε");
 /// assert_eq!(escape_controls("red\x1b[31m\n"), "red\\x1b[31m\\x0a");
@@ -28,7 +28,7 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
 /// [`escape_controls`] does.
 ///
 /// ```
-/// use mmstats::tools::escape::push_escaped;
+/// use mmstats_tools::escape::push_escaped;
 ///
 /// let mut out = String::from("> ");
 /// push_escaped(&mut out, "bell\x07");

@@ -5,7 +5,9 @@
 
 use std::fmt::Write as _;
 
-use crate::tools::kind::FieldKind;
+use mmstats::reader::FieldKind;
+
+use crate::number::Number;
 
 /// The width of a column, as in the original.
 pub(super) const NATURAL_WIDTH: usize = 20;
@@ -20,60 +22,13 @@ const BOLD: &str = "\x1b[1m";
 const YELLOW: &str = "\x1b[1;33m";
 const RESET: &str = "\x1b[0m";
 
-/// A number as read or summed: integers exactly, floats as floats.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) enum Num {
-    Int(i128),
-    Float(f64),
-}
-
-impl Num {
-    pub(super) fn as_f64(self) -> f64 {
-        match self {
-            Num::Int(v) => v as f64,
-            Num::Float(v) => v,
-        }
-    }
-
-    pub(super) fn add(self, other: Num) -> Num {
-        match (self, other) {
-            (Num::Int(a), Num::Int(b)) => a
-                .checked_add(b)
-                .map_or_else(|| Num::Float(a as f64 + b as f64), Num::Int),
-            (a, b) => Num::Float(a.as_f64() + b.as_f64()),
-        }
-    }
-
-    pub(super) fn sub(self, other: Num) -> Num {
-        match (self, other) {
-            (Num::Int(a), Num::Int(b)) => a
-                .checked_sub(b)
-                .map_or_else(|| Num::Float(a as f64 - b as f64), Num::Int),
-            (a, b) => Num::Float(a.as_f64() - b.as_f64()),
-        }
-    }
-
-    /// The mean of `count` values adding up to `self`: an integer when it
-    /// is one.
-    pub(super) fn mean(self, count: usize) -> Num {
-        let n = count.max(1);
-        match self {
-            Num::Int(sum) => match i128::try_from(n) {
-                Ok(n) if sum % n == 0 => Num::Int(sum / n),
-                _ => Num::Float(sum as f64 / n as f64),
-            },
-            Num::Float(sum) => Num::Float(sum / n as f64),
-        }
-    }
-}
-
 /// What one cell shows.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum Shown<'a> {
     /// No file gave a value.
     Nothing,
     /// A number (a total, a change, a gauge).
-    Num(Num),
+    Num(Number),
     /// A change per second.
     Rate(f64),
     /// A bool, the same in every file.
@@ -199,7 +154,7 @@ pub(super) fn push_value_cell(
             return;
         }
         Shown::Nothing => "-",
-        Shown::Num(Num::Int(v)) => {
+        Shown::Num(Number::Int(v)) => {
             let _ = write!(scratch, "{v}");
             if scratch.len() > room {
                 scratch.clear();
@@ -207,7 +162,7 @@ pub(super) fn push_value_cell(
             }
             scratch
         }
-        Shown::Num(Num::Float(v)) => {
+        Shown::Num(Number::Float(v)) => {
             push_float(scratch, v, room);
             scratch
         }
@@ -415,7 +370,10 @@ mod tests {
 
     #[test]
     fn cells_are_python_sized() {
-        assert_eq!(cell(Shown::Num(Num::Int(113)), 20), "                113 ");
+        assert_eq!(
+            cell(Shown::Num(Number::Int(113)), 20),
+            "                113 "
+        );
         assert_eq!(cell(Shown::Nothing, 10), "        - ");
         assert_eq!(cell(Shown::Rate(2.0), 10), "      2.0 ");
         assert_eq!(cell(Shown::Bool(true), 10), "     True ");
@@ -424,17 +382,17 @@ mod tests {
         assert_eq!(cell(Shown::Text("rob"), 8), " rob    ");
         assert_eq!(cell(Shown::Text("robertson"), 8), " rober… ");
         assert_eq!(
-            cell(Shown::Num(Num::Int(i128::from(u64::MAX))), 20),
+            cell(Shown::Num(Number::Int(i128::from(u64::MAX))), 20),
             "        1.84467e+19 "
         );
         assert_eq!(
-            cell(Shown::Num(Num::Int(i128::from(u64::MAX))), 10),
+            cell(Shown::Num(Number::Int(i128::from(u64::MAX))), 10),
             "1.845e+19 "
         );
         let mut line = String::new();
         push_value_cell(
             &mut line,
-            Shown::Num(Num::Int(7)),
+            Shown::Num(Number::Int(7)),
             5,
             true,
             &mut String::new(),
@@ -467,15 +425,5 @@ mod tests {
         assert_eq!(widths(&kinds, 0, Some(10)), [MIN_WIDTH; 3]);
         assert_eq!(widths(&[Counter, Gauge], 0, Some(100)), [20, 20]);
         assert_eq!(widths(&[], 0, Some(100)), Vec::<usize>::new());
-    }
-
-    #[test]
-    fn numbers_add_exactly_and_average_to_integers_when_they_can() {
-        let big = Num::Int(i128::from(u64::MAX));
-        assert_eq!(big.add(big).sub(big), big);
-        assert_eq!(Num::Int(6).mean(3), Num::Int(2));
-        assert_eq!(Num::Int(7).mean(2), Num::Float(3.5));
-        assert_eq!(Num::Int(1).add(Num::Float(0.5)), Num::Float(1.5));
-        assert_eq!(Num::Float(3.0).mean(0), Num::Float(3.0));
     }
 }

@@ -24,7 +24,14 @@
 //! In the directories it cleans, it also removes the temporary files
 //! (`.NAME.mmstats.PID.N.tmp`) of writers that died while creating their
 //! stats files, once no process has that pid.
+//!
+//! It ends with a summary line, `Removed N  -  M alive`. When it finds
+//! nothing to judge at all (no stats file, no leftover temporary file to
+//! remove), it says `no stats files found in DIR` on stderr instead, with
+//! exit status 1, as the other tools do when they find no file.
 #![forbid(unsafe_code)]
+
+pub mod process;
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -36,10 +43,11 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{FlockOperation, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
-use super::escape::escape_controls;
-use super::files::input_files;
-use super::process::{liveness, start_time, Liveness};
-use crate::reader::{StatsFile, ValueRef};
+use self::process::{liveness, start_time, Liveness};
+use crate::escape::escape_controls;
+use crate::files::{input_files, searched};
+use crate::sys_field::SysField;
+use mmstats::reader::{StatsFile, ValueRef};
 
 const AFTER_HELP: &str = "\
 Without FILE arguments, cleans $MMSTATS_GLOB, or else *.mmstats in
@@ -59,9 +67,12 @@ Examples:
   cleanstats /var/run/myapp         every *.mmstats file in a directory
   cleanstats -v /tmp/job-*.mmstats  also say why each kept file is alive
 
-Prints what it removes and a summary line, `Removed N  -  M alive`.
-Exit status: 0 if every file was judged (and removed if stale), 1 if some
-could not be, 2 for bad usage.";
+Prints what it removes and a summary line, `Removed N  -  M alive`. With
+nothing found to judge (no stats file, no leftover temporary file) it
+prints no summary but says so on stderr: no stats files found in DIR.
+
+Exit status: 0 if every file was judged (and removed if stale); 1 if some
+could not be, or if none was found; 2 for bad usage.";
 
 /// The command line of `cleanstats`.
 #[derive(Debug, clap::Parser)]
@@ -104,7 +115,7 @@ pub enum Verdict {
 /// let dir = tempfile::tempdir()?;
 /// std::fs::write(dir.path().join("notes.mmstats"), "not stats")?;
 /// let (mut out, mut err) = (Vec::new(), Vec::new());
-/// let status = mmstats::tools::cleanstats::main(
+/// let status = mmstats_tools::cleanstats::main(
 ///     ["cleanstats".as_ref(), dir.path().as_os_str()],
 ///     &mut out,
 ///     &mut err,
@@ -120,7 +131,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    super::parse_then_run::<Args, _, _>(args, out, err, run)
+    crate::parse_then_run::<Args, _, _>(args, out, err, run)
 }
 
 /// Runs the tool with parsed arguments; returns the exit status.
@@ -132,7 +143,10 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let say = |stream: &mut dyn Write, line: String| {
         let _ = writeln!(stream, "{}", escape_controls(&line));
     };
-    let files = input_files(&args.files, crate::default_glob);
+    let files = input_files(&args.files, mmstats::default_glob);
+    // Whether there was anything to clean: a stats file, or a leftover
+    // temporary file to remove.
+    let mut found = !files.is_empty();
     let dirs = directories(&args.files);
     for file in files {
         let path = match file {
@@ -183,7 +197,9 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     for (path, pid) in dirs.iter().flat_map(|dir| leftovers(dir)) {
         let shown = path.display();
         let why = format!("a temporary file of pid {pid}, which died creating its stats file");
-        match remove_leftover(&path, args.dry_run) {
+        let removal = remove_leftover(&path, args.dry_run);
+        found = found || !matches!(removal, Ok(false));
+        match removal {
             Ok(true) if args.dry_run => {
                 removed += 1;
                 say(out, format!("would remove {shown}: {why}"));
@@ -198,6 +214,11 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
                 say(err, format!("cleanstats: {shown}: cannot remove: {e}"));
             }
         }
+    }
+    if !found {
+        let place = searched(&args.files, mmstats::default_glob);
+        say(err, format!("cleanstats: no stats files found in {place}"));
+        return 1;
     }
     let verb = if args.dry_run {
         "Would remove"
@@ -296,7 +317,7 @@ fn judge_by_pid(pid: i64, created: Option<f64>) -> Result<String, Verdict> {
 }
 
 /// What a cleaner needs to know of a stats file.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Facts {
     pid: Option<i64>,
     created: Option<f64>,
@@ -310,44 +331,31 @@ impl Facts {
     fn read(bytes: Vec<u8>) -> Result<Facts, String> {
         let stats =
             StatsFile::from_bytes(bytes).map_err(|e| format!("not an mmstats file: {e}"))?;
-        let mut facts = Facts::default();
+        let mut pid = SysField::new("sys.pid");
+        let mut created = SysField::new("sys.created");
+        let mut rust = SysField::new("org.rust.version");
         let mut cursor = stats.cursor();
         while let Some(field) = cursor.next_field() {
             let field = match field {
                 Ok(field) => field,
                 // The fields before a broken one are still the file's.
-                Err(_) if facts.pid.is_some() => break,
+                Err(_) if pid.is_found() => break,
                 Err(e) => return Err(format!("not a readable mmstats file: {e}")),
             };
-            let label = field.label;
-            if let Some(exact) = sys_label(label, "sys.pid") {
-                if exact || facts.pid.is_none() {
-                    facts.pid = match field.value {
-                        ValueRef::UInt(pid) => i64::try_from(pid).ok(),
-                        ValueRef::Int(pid) => Some(pid),
-                        _ => None,
-                    };
-                }
-            } else if let Some(exact) = sys_label(label, "sys.created") {
-                if exact || facts.created.is_none() {
-                    facts.created = field.value.as_f64();
-                }
-            } else if sys_label(label, "org.rust.version").is_some() {
-                facts.rust = true;
-            }
+            let value = field.value;
+            pid.offer(field.label, || match value {
+                ValueRef::UInt(pid) => i64::try_from(pid).ok(),
+                ValueRef::Int(pid) => Some(pid),
+                _ => None,
+            });
+            created.offer(field.label, || value.as_f64());
+            rust.offer(field.label, || Some(()));
         }
-        Ok(facts)
-    }
-}
-
-/// Whether `label` is the sys field `name`: `Some(true)` for the label
-/// itself, `Some(false)` for it under a label prefix (`myapp.sys.pid`).
-/// The label itself wins over a prefixed one, else the first prefixed one.
-fn sys_label(label: &str, name: &str) -> Option<bool> {
-    if label == name {
-        Some(true)
-    } else {
-        label.ends_with(name).then_some(false)
+        Ok(Facts {
+            pid: pid.value(),
+            created: created.value(),
+            rust: rust.is_found(),
+        })
     }
 }
 
@@ -370,7 +378,7 @@ fn remove_if_same(path: &Path, file: &File) -> io::Result<bool> {
 /// one by one leave their neighbours alone.
 fn directories(args: &[PathBuf]) -> BTreeSet<PathBuf> {
     if args.is_empty() {
-        let glob = crate::default_glob();
+        let glob = mmstats::default_glob();
         let dir = Path::new(&glob).parent().filter(|dir| dir.is_dir());
         return dir.map(Path::to_owned).into_iter().collect();
     }
@@ -438,7 +446,28 @@ fn remove_leftover(path: &Path, dry_run: bool) -> io::Result<bool> {
 
 #[cfg(test)]
 mod tests {
-    use super::leftover_pid;
+    use mmstats::reader::testing::FileBuilder;
+
+    use super::{leftover_pid, Facts};
+
+    #[test]
+    fn sys_fields_count_under_a_prefix_but_not_as_a_label_ending() {
+        let mut file = FileBuilder::new();
+        file.unbuffered("nosys.pid", "i", &5i32.to_ne_bytes());
+        file.unbuffered("app.sys.pid", "i", &7i32.to_ne_bytes());
+        file.unbuffered("app.sys.created", "d", &1.5f64.to_ne_bytes());
+        file.unbuffered("sys.pid", "i", &9i32.to_ne_bytes());
+        let facts = Facts::read(file.finish(128)).unwrap();
+        assert_eq!(
+            (facts.pid, facts.created, facts.rust),
+            (Some(9), Some(1.5), false)
+        );
+        let mut file = FileBuilder::new();
+        file.unbuffered("nosys.pid", "i", &5i32.to_ne_bytes());
+        file.unbuffered("app.org.rust.version", "4s", b"1.80");
+        let facts = Facts::read(file.finish(64)).unwrap();
+        assert_eq!((facts.pid, facts.rust), (None, true));
+    }
 
     #[test]
     fn leftover_names_are_those_of_writers_temporary_files() {

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::reader::{Field, FieldRef, Value, ValueRef};
+use mmstats::reader::{Field, FieldRef, Value, ValueRef};
 
 /// Writes `value` as JSON to `out`. Serializing a number or a string into
 /// a byte vector cannot fail.
@@ -31,7 +31,7 @@ pub fn write_value_json(out: &mut Vec<u8>, value: ValueRef<'_>) {
 ///
 /// ```
 /// use mmstats::reader::Value;
-/// use mmstats::tools::json::value_json;
+/// use mmstats_tools::json::value_json;
 ///
 /// assert_eq!(value_json(&Value::UInt(u64::MAX)), "18446744073709551615");
 /// assert_eq!(value_json(&Value::Float(0.1)), "0.1");
@@ -63,7 +63,7 @@ fn into_string(bytes: Vec<u8>) -> String {
 ///
 /// ```
 /// use mmstats::reader::StatsFile;
-/// use mmstats::tools::json::FileJson;
+/// use mmstats_tools::json::FileJson;
 ///
 /// let file = StatsFile::from_bytes(vec![1u8, 1, 0, b'n', 1, 0, b'b', 255, 0xff])?;
 /// let mut out = Vec::new();
@@ -141,7 +141,7 @@ impl<'a> FileJson<'a> {
 ///
 /// ```
 /// use mmstats::reader::StatsFile;
-/// use mmstats::tools::json::file_json;
+/// use mmstats_tools::json::file_json;
 ///
 /// let file = StatsFile::from_bytes(vec![1u8, 1, 0, b'n', 1, 0, b'b', 255, 0xff])?;
 /// let fields = file.read_all()?;
@@ -198,8 +198,8 @@ mod tests {
 
     #[test]
     fn streamed_lines_match_the_owned_fields() {
-        use crate::reader::testing::FileBuilder;
-        use crate::reader::StatsFile;
+        use mmstats::reader::testing::FileBuilder;
+        use mmstats::reader::StatsFile;
 
         let mut file = FileBuilder::new();
         file.unbuffered("n", "q", &(-5i64).to_ne_bytes());

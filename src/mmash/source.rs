@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::request_glob::{self, GlobRejected};
-use crate::reader::{FieldRef, ReadError, StatsFile};
-use crate::tools::files::{expand_glob, FilesError};
+use crate::files::{expand_glob, FilesError};
+use mmstats::reader::{FieldRef, ReadError, StatsFile};
 
 /// What a request reads the files into.
 pub trait Visitor {
@@ -128,7 +128,7 @@ impl Source {
             if let Err(error) = read {
                 visitor.failed(
                     &path.to_string_lossy(),
-                    &crate::tools::describe(&path, &error),
+                    &crate::files::describe(&path, &error),
                 );
             }
         }
@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn a_value_that_kept_changing_is_read_again_once() {
-        use crate::reader::testing::FileBuilder;
+        use mmstats::reader::testing::FileBuilder;
 
         /// Fails with `KeptChanging` the first `fail` times.
         struct Busy {
@@ -240,7 +240,7 @@ mod tests {
 
     #[test]
     fn a_file_failing_half_way_is_dropped_whole() {
-        use crate::reader::testing::FileBuilder;
+        use mmstats::reader::testing::FileBuilder;
 
         let dir = tempfile::tempdir().unwrap();
         let mut good = FileBuilder::new();

@@ -1,26 +1,10 @@
-//! The logic of the command-line tools, as functions that take their
-//! arguments and output streams, so that they can be tested in-process;
-//! the binaries of the `mmstats-tools` package only call them.
-//!
-//! Enabled by the `tools` feature.
+//! What every tool's command line goes through: parsing it, then running
+//! the tool, and running a tool as this process.
 #![forbid(unsafe_code)]
 
 use std::ffi::OsString;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
-
-pub mod cleanstats;
-pub mod escape;
-pub mod files;
-pub mod json;
-pub mod kind;
-#[cfg(feature = "mmash")]
-pub mod mmash;
-pub mod pollstats;
-pub mod process;
-pub mod slurpstats;
-#[cfg(test)]
-mod testing;
 
 /// Parses a tool's command line `args` (program name first) into `A` and
 /// runs `run` with it; returns the exit status. `--help` and `--version`
@@ -52,6 +36,12 @@ where
 /// Runs a tool's `main` (as `slurpstats::main`) on this process's
 /// arguments, a buffered standard output and the standard error, and turns
 /// its status into the process's exit code: what each tool's binary does.
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     mmstats_tools::run_process(|args, out, err| mmstats_tools::slurpstats::main(args, out, err))
+/// }
+/// ```
 pub fn run_process(
     main: impl FnOnce(std::env::ArgsOs, &mut dyn Write, &mut dyn Write) -> u8,
 ) -> ExitCode {
@@ -59,14 +49,4 @@ pub fn run_process(
     let mut out = BufWriter::new(stdout.lock());
     let mut err = io::stderr().lock();
     ExitCode::from(main(std::env::args_os(), &mut out, &mut err))
-}
-
-/// The message of a read error, naming the file if it does not already
-/// (errors about a file's content name only the offset).
-pub(crate) fn describe(path: &std::path::Path, error: &crate::reader::ReadError) -> String {
-    if error.path().is_some() {
-        error.to_string()
-    } else {
-        format!("{}: {error}", path.display())
-    }
 }
