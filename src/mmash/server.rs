@@ -6,10 +6,15 @@
 //! [`tokio::task::spawn_blocking`]; the async worker threads only accept
 //! connections and write answers. Answers that read files are marked
 //! `cache-control: no-store`: they are live.
+//!
+//! Connections are accepted by mmash's own loop rather than
+//! `axum::serve`, to bound how many are open and how long each may stay
+//! silent (see [`connections`](super::connections)).
 #![forbid(unsafe_code)]
 
-use std::io;
+use std::io::{self, Write};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -17,8 +22,13 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::Semaphore;
 
 use super::api::{self, ApiError, ValuesQuery};
+use super::connections::ConnectionLimits;
 use super::source::Source;
 use super::{metrics, page};
 
@@ -43,13 +53,78 @@ pub fn router(source: Arc<Source>) -> Router {
         .with_state(source)
 }
 
-/// Serves `source` on `listener` until the listener fails.
+/// How long accepting pauses after it failed (out of descriptors, say),
+/// so that a persistent failure does not spin.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
+
+/// Serves `source` on `listener` within `limits`, forever; writes a line
+/// to `log` when the bound on connections is reached (once until the
+/// number of connections falls below it again) and when accepting fails.
 ///
 /// # Errors
 ///
-/// The I/O error that stopped the server.
-pub async fn serve(listener: tokio::net::TcpListener, source: Arc<Source>) -> io::Result<()> {
-    axum::serve(listener, router(source)).await
+/// None in practice: a failed accept is logged and retried.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    source: Arc<Source>,
+    limits: ConnectionLimits,
+    log: &mut dyn Write,
+) -> io::Result<()> {
+    let router = router(source);
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let mut connection = http1::Builder::new();
+    connection
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true);
+    let mut at_bound = false;
+    loop {
+        let permit = match Arc::clone(&permits).try_acquire_owned() {
+            Ok(permit) => {
+                at_bound = false;
+                permit
+            }
+            Err(_) => {
+                if !at_bound {
+                    at_bound = true;
+                    say(
+                        log,
+                        &format!(
+                            "{} connections open, the most allowed (--max-connections): new \
+                             connections wait until one closes",
+                            limits.max_connections
+                        ),
+                    );
+                }
+                match Arc::clone(&permits).acquire_owned().await {
+                    Ok(permit) => permit,
+                    // The semaphore is never closed.
+                    Err(_) => return Ok(()),
+                }
+            }
+        };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                say(log, &format!("cannot accept a connection: {e}"));
+                tokio::time::sleep(ACCEPT_PAUSE).await;
+                continue;
+            }
+        };
+        let service = TowerToHyperService::new(router.clone());
+        let serving = connection.serve_connection(TokioIo::new(stream), service);
+        tokio::spawn(async move {
+            // A connection that fails or times out only ends itself.
+            let _ = serving.await;
+            drop(permit);
+        });
+    }
+}
+
+/// One line of the server's log; nothing is left to do if it cannot be
+/// written.
+fn say(log: &mut dyn Write, line: &str) {
+    let _ = writeln!(log, "mmash: {line}").and_then(|()| log.flush());
 }
 
 /// A body with its content type, not to be cached.
