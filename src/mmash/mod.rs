@@ -43,6 +43,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod admission;
 mod aggregate;
 mod api;
 pub mod connections;
@@ -59,10 +60,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::escape::escape_controls;
+use admission::{Admission, AdmissionLimits};
 use connections::{default_max_connections, raise_open_files_limit, ConnectionLimits};
 
 pub use page::GRAPH_HTML;
-use server::serve;
+use server::{serve, Served};
 use source::Source;
 
 /// Where `mmash` listens unless told otherwise: the port of Python's mmash.
@@ -89,6 +91,11 @@ seconds of connecting or of its last answer, or the connection is closed
 at once; more wait until one closes, and standard error says when the bound
 is reached. At start the soft limit on open files is raised to the hard
 limit; the default bound is half of it less 64, at most 1024.
+
+Load: at most --max-reads requests read the stats files at once for /metrics,
+and as many for all other endpoints together, so neither can starve the
+other. A request waits for its turn up to 8 s (/metrics) or --queue-wait
+seconds (the others); past that it is answered 503 with Retry-After: 1.
 
 Endpoints:
   /                      the dashboard (also /graph/)
@@ -141,7 +148,21 @@ pub struct Args {
     /// after it opened or got its last answer
     #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_timeout)]
     pub header_timeout: Duration,
+
+    /// Let at most N requests read the stats files at once for /metrics,
+    /// and N for the other endpoints [default: the number of CPUs, at most 4]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub max_reads: Option<u32>,
+
+    /// How long a request other than /metrics waits for its turn to read
+    /// the files before a 503
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_timeout)]
+    pub queue_wait: Duration,
 }
+
+/// How long a `/metrics` request waits for its turn: under Prometheus'
+/// default scrape timeout of 10 s.
+const SCRAPE_WAIT: Duration = Duration::from_secs(8);
 
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
@@ -192,12 +213,25 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         ),
         header_timeout: args.header_timeout,
     };
+    let reads_per_class = args.max_reads.map_or_else(
+        || std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
+        |n| usize::try_from(n).unwrap_or(1),
+    );
+    let admission = Admission::new(AdmissionLimits {
+        reads_per_class,
+        scrape_wait: SCRAPE_WAIT.max(args.queue_wait),
+        api_wait: args.queue_wait,
+    });
+    let served = Arc::new(Served { source, admission });
     let say = |stream: &mut dyn Write, line: String| {
         // Nothing sensible is left to do if the error cannot be written.
         let _ = writeln!(stream, "mmash: {}", escape_controls(&line)).and_then(|()| stream.flush());
     };
+    // Only admitted requests read files on blocking threads: twice the
+    // permits, and a few for the rest (a spare for each class).
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(2 * reads_per_class + 2)
         .build()
     {
         Ok(runtime) => runtime,
@@ -222,7 +256,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             say(err, format!("cannot write the address listened on: {e}"));
             return 1;
         }
-        match serve(listener, source, limits, err).await {
+        match serve(listener, served, limits, err).await {
             Ok(()) => 0,
             Err(e) => {
                 say(err, format!("stopped serving: {e}"));

@@ -27,6 +27,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::sync::Semaphore;
 
+use super::admission::{Admission, Busy, Class};
 use super::api::{self, ApiError, ValuesQuery};
 use super::connections::ConnectionLimits;
 use super::source::Source;
@@ -34,9 +35,18 @@ use super::{metrics, page};
 
 const JSON: &str = "application/json";
 
-/// The routes of `mmash` over `source`; see the [module
+/// What the handlers share: the files served and the permits to read them.
+#[derive(Debug)]
+pub struct Served {
+    /// The files served.
+    pub source: Arc<Source>,
+    /// The permits of the requests that read files.
+    pub admission: Admission,
+}
+
+/// The routes of `mmash` over `served`; see the [module
 /// documentation](super) for what each answers.
-pub fn router(source: Arc<Source>) -> Router {
+pub fn router(served: Arc<Served>) -> Router {
     Router::new()
         .route("/", get(graph))
         .route("/graph/", get(graph))
@@ -50,7 +60,7 @@ pub fn router(source: Arc<Source>) -> Router {
         .route("/api/snapshot", get(snapshot))
         .route("/metrics", get(prometheus))
         .fallback(not_found)
-        .with_state(source)
+        .with_state(served)
 }
 
 /// How long accepting pauses after it failed (out of descriptors, say),
@@ -66,11 +76,11 @@ const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
 /// None in practice: a failed accept is logged and retried.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    source: Arc<Source>,
+    served: Arc<Served>,
     limits: ConnectionLimits,
     log: &mut dyn Write,
 ) -> io::Result<()> {
-    let router = router(source);
+    let router = router(served);
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let mut connection = http1::Builder::new();
     connection
@@ -156,8 +166,23 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Runs `read` on a blocking thread; a panic in it is a 500.
-async fn blocking(read: impl FnOnce() -> Response + Send + 'static) -> Response {
+/// Runs `read` on a blocking thread once a permit of `class` is free,
+/// holding the permit until `read` is done; a 503 if none comes in time,
+/// a 500 if `read` panics.
+async fn blocking(
+    served: &Served,
+    class: Class,
+    read: impl FnOnce() -> Response + Send + 'static,
+) -> Response {
+    let permit = match served.admission.admit(class).await {
+        Ok(permit) => permit,
+        Err(busy) => return busy_response(busy),
+    };
+    let read = move || {
+        let response = read();
+        drop(permit);
+        response
+    };
     match tokio::task::spawn_blocking(read).await {
         Ok(response) => response,
         Err(e) => error(
@@ -165,6 +190,25 @@ async fn blocking(read: impl FnOnce() -> Response + Send + 'static) -> Response 
             &format!("reading the stats files failed: {e}"),
         ),
     }
+}
+
+/// The answer to a request that found the server busy.
+fn busy_response(busy: Busy) -> Response {
+    let what = match busy.class {
+        Class::Scrape => "/metrics requests",
+        Class::Api => "requests",
+    };
+    let mut response = error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &format!(
+            "busy: other {what} kept every permit to read the stats files for {:.1} s; try again",
+            busy.waited.as_secs_f64()
+        ),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 /// The JSON answer of `result`.
@@ -186,12 +230,16 @@ async fn graph() -> Response {
         .into_response()
 }
 
-async fn labels(State(source): State<Arc<Source>>) -> Response {
-    blocking(move || live(JSON, api::labels(&source))).await
+async fn labels(State(served): State<Arc<Served>>) -> Response {
+    let source = Arc::clone(&served.source);
+    blocking(&served, Class::Api, move || {
+        live(JSON, api::labels(&source))
+    })
+    .await
 }
 
 async fn values(
-    State(source): State<Arc<Source>>,
+    State(served): State<Arc<Served>>,
     prefix: Result<Path<String>, PathRejection>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
@@ -209,30 +257,47 @@ async fn values(
         Ok(query) => query,
         Err(e) => return e.into_response(),
     };
-    blocking(move || json(api::values(&source, &prefix, &query))).await
+    let source = Arc::clone(&served.source);
+    blocking(&served, Class::Api, move || {
+        json(api::values(&source, &prefix, &query))
+    })
+    .await
 }
 
-async fn all_files(State(source): State<Arc<Source>>) -> Response {
-    blocking(move || json(api::files(&source, ""))).await
+async fn all_files(State(served): State<Arc<Served>>) -> Response {
+    let source = Arc::clone(&served.source);
+    blocking(&served, Class::Api, move || json(api::files(&source, ""))).await
 }
 
 async fn files(
-    State(source): State<Arc<Source>>,
+    State(served): State<Arc<Served>>,
     glob: Result<Path<String>, PathRejection>,
 ) -> Response {
     let glob = match glob {
         Ok(Path(glob)) => glob,
         Err(e) => return error(StatusCode::BAD_REQUEST, &e.body_text()),
     };
-    blocking(move || json(api::files(&source, &glob))).await
+    let source = Arc::clone(&served.source);
+    blocking(&served, Class::Api, move || {
+        json(api::files(&source, &glob))
+    })
+    .await
 }
 
-async fn snapshot(State(source): State<Arc<Source>>) -> Response {
-    blocking(move || live(JSON, api::snapshot(&source))).await
+async fn snapshot(State(served): State<Arc<Served>>) -> Response {
+    let source = Arc::clone(&served.source);
+    blocking(&served, Class::Api, move || {
+        live(JSON, api::snapshot(&source))
+    })
+    .await
 }
 
-async fn prometheus(State(source): State<Arc<Source>>) -> Response {
-    blocking(move || live(metrics::CONTENT_TYPE, metrics::render(&source))).await
+async fn prometheus(State(served): State<Arc<Served>>) -> Response {
+    let source = Arc::clone(&served.source);
+    blocking(&served, Class::Scrape, move || {
+        live(metrics::CONTENT_TYPE, metrics::render(&source))
+    })
+    .await
 }
 
 async fn not_found() -> Response {

@@ -4,7 +4,9 @@
 //! line on standard error when the bound is reached) and a scraper beyond
 //! it is answered once one closes; the soft limit on open files is raised
 //! to the hard limit, and under a low one a flood of idle sockets does not
-//! lock a scraper out.
+//! lock a scraper out. A flood of requests that read files is served a few
+//! at a time (the rest answered 503 with `Retry-After`), so threads do not
+//! grow with the clients and a scrape still gets through.
 
 mod common;
 
@@ -15,7 +17,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{fixtures_dir, KillOnDrop};
+use common::{example, fixtures_dir, KillOnDrop};
 
 /// Longer than any wait the tests expect (the header timeout they set is
 /// one second): reaching it fails the test instead of hanging it.
@@ -74,21 +76,39 @@ impl Server {
         stream
     }
 
-    /// `GET /metrics` on a new connection; the status line and the body.
-    fn scrape(&self) -> (String, String) {
+    /// `GET target` on a new connection; the head and the body.
+    fn get(&self, target: &str) -> (String, String) {
         let mut stream = self.connect();
         write!(
             stream,
-            "GET /metrics HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            "GET {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
             self.addr
         )
         .unwrap();
         let mut raw = String::new();
         stream
             .read_to_string(&mut raw)
-            .unwrap_or_else(|e| panic!("no answer to a scrape within {PATIENCE:?}: {e}"));
+            .unwrap_or_else(|e| panic!("no answer to {target} within {PATIENCE:?}: {e}"));
         let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP head");
-        (head.lines().next().unwrap().to_owned(), body.to_owned())
+        (head.to_owned(), body.to_owned())
+    }
+
+    /// `GET /metrics` on a new connection; the status line and the body.
+    fn scrape(&self) -> (String, String) {
+        let (head, body) = self.get("/metrics");
+        (head.lines().next().unwrap().to_owned(), body)
+    }
+
+    /// The number of threads of the server now.
+    fn threads(&self) -> usize {
+        let status = fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("Threads:"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
     }
 
     /// Everything mmash wrote on standard error, once it is stopped.
@@ -233,4 +253,64 @@ fn idle_sockets_beyond_a_low_open_files_limit_do_not_lock_a_scraper_out() {
         "{err:?}"
     );
     assert!(!err.contains("cannot accept"), "{err:?}");
+}
+
+#[test]
+fn a_flood_of_reading_requests_is_served_a_few_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let populated = Command::new(example("populate"))
+        .arg(dir.path())
+        .arg("300")
+        .output()
+        .unwrap();
+    assert!(populated.status.success(), "{populated:?}");
+    let server = std::sync::Arc::new(start(
+        dir.path(),
+        "",
+        &["--max-reads", "1", "--queue-wait", "0.5"],
+    ));
+    let clients: Vec<_> = (0..48)
+        .map(|_| {
+            let server = std::sync::Arc::clone(&server);
+            std::thread::spawn(move || server.get("/api/snapshot"))
+        })
+        .collect();
+    let mut most_threads = server.threads();
+    let (status, body) = server.scrape();
+    assert_eq!(
+        status, "HTTP/1.1 200 OK",
+        "a scrape during the flood: {body}"
+    );
+    let mut answers = Vec::new();
+    for client in clients {
+        most_threads = most_threads.max(server.threads());
+        answers.push(client.join().unwrap());
+    }
+    most_threads = most_threads.max(server.threads());
+    let mut served = 0;
+    for (head, body) in &answers {
+        let status = head.lines().next().unwrap();
+        match status {
+            "HTTP/1.1 200 OK" => {
+                assert!(body.contains("\"files\""), "{body:.200}");
+                served += 1;
+            }
+            "HTTP/1.1 503 Service Unavailable" => {
+                assert!(
+                    head.lines()
+                        .any(|l| l.eq_ignore_ascii_case("retry-after: 1")),
+                    "{head}"
+                );
+                assert!(body.contains("busy"), "{body}");
+            }
+            other => panic!("unexpected answer {other}: {body:.200}"),
+        }
+    }
+    assert!(served > 0, "no snapshot was served");
+    // One permit per class: two reading threads, two spare, the async
+    // workers and the main thread; without the bound a thread per request.
+    assert!(
+        most_threads <= 12,
+        "{most_threads} threads served 48 concurrent snapshots"
+    );
 }
