@@ -43,8 +43,10 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod admission;
 mod aggregate;
 mod api;
+pub mod connections;
 mod metrics;
 mod page;
 mod request_glob;
@@ -55,11 +57,14 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::escape::escape_controls;
+use admission::{Admission, AdmissionLimits};
+use connections::{default_max_connections, raise_open_files_limit, ConnectionLimits};
 
 pub use page::GRAPH_HTML;
-use server::serve;
+use server::{serve, Served};
 use source::Source;
 
 /// Where `mmash` listens unless told otherwise: the port of Python's mmash.
@@ -79,6 +84,18 @@ match must be in that directory, symbolic links resolved.
 
 The first line on standard output is the address it listens on:
   listening on http://127.0.0.1:5002/
+
+Connections: a client must send each request header within --header-timeout
+seconds of connecting or of its last answer, or the connection is closed
+(idle keep-alive connections included). At most --max-connections are open
+at once; more wait until one closes, and standard error says when the bound
+is reached. At start the soft limit on open files is raised to the hard
+limit; the default bound is half of it less 64, at most 1024.
+
+Load: at most --max-reads requests read the stats files at once for /metrics,
+and as many for all other endpoints together, so neither can starve the
+other. A request waits for its turn up to 8 s (/metrics) or --queue-wait
+seconds (the others); past that it is answered 503 with Retry-After: 1.
 
 Endpoints:
   /                      the dashboard (also /graph/)
@@ -121,6 +138,42 @@ pub struct Args {
     /// one without wildcards; else request patterns are refused]
     #[arg(short, long, value_name = "DIR")]
     pub path: Option<PathBuf>,
+
+    /// Keep at most N connections open [default: from the limit on open
+    /// files, at most 1024]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
+
+    /// Close a connection that has not sent a whole request header SECONDS
+    /// after it opened or got its last answer
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_timeout)]
+    pub header_timeout: Duration,
+
+    /// Let at most N requests read the stats files at once for /metrics,
+    /// and N for the other endpoints [default: the number of CPUs, at most 4]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub max_reads: Option<u32>,
+
+    /// How long a request other than /metrics waits for its turn to read
+    /// the files before a 503
+    #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_timeout)]
+    pub queue_wait: Duration,
+}
+
+/// How long a `/metrics` request waits for its turn: under Prometheus'
+/// default scrape timeout of 10 s.
+const SCRAPE_WAIT: Duration = Duration::from_secs(8);
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("not a number of seconds: {text}"))?;
+    if !(seconds > 0.0 && seconds <= 3600.0) {
+        return Err(format!(
+            "must be more than 0 and at most 3600 seconds: {text}"
+        ));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 fn parse_pattern(text: &str) -> Result<String, glob::PatternError> {
@@ -152,12 +205,33 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         None => request_glob::stats_dir_of(&globs),
     };
     let source = Arc::new(Source::new(globs, stats_dir));
+    let open_files = raise_open_files_limit();
+    let limits = ConnectionLimits {
+        max_connections: args.max_connections.map_or_else(
+            || default_max_connections(open_files),
+            |n| usize::try_from(n).unwrap_or(usize::MAX),
+        ),
+        header_timeout: args.header_timeout,
+    };
+    let reads_per_class = args.max_reads.map_or_else(
+        || std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
+        |n| usize::try_from(n).unwrap_or(1),
+    );
+    let admission = Admission::new(AdmissionLimits {
+        reads_per_class,
+        scrape_wait: SCRAPE_WAIT.max(args.queue_wait),
+        api_wait: args.queue_wait,
+    });
+    let served = Arc::new(Served { source, admission });
     let say = |stream: &mut dyn Write, line: String| {
         // Nothing sensible is left to do if the error cannot be written.
         let _ = writeln!(stream, "mmash: {}", escape_controls(&line)).and_then(|()| stream.flush());
     };
+    // Only admitted requests read files on blocking threads: twice the
+    // permits, and a few for the rest (a spare for each class).
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(2 * reads_per_class + 2)
         .build()
     {
         Ok(runtime) => runtime,
@@ -182,7 +256,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             say(err, format!("cannot write the address listened on: {e}"));
             return 1;
         }
-        match serve(listener, source).await {
+        match serve(listener, served, limits, err).await {
             Ok(()) => 0,
             Err(e) => {
                 say(err, format!("stopped serving: {e}"));

@@ -6,10 +6,15 @@
 //! [`tokio::task::spawn_blocking`]; the async worker threads only accept
 //! connections and write answers. Answers that read files are marked
 //! `cache-control: no-store`: they are live.
+//!
+//! Connections are accepted by mmash's own loop rather than
+//! `axum::serve`, to bound how many are open and how long each may stay
+//! silent (see [`connections`](super::connections)).
 #![forbid(unsafe_code)]
 
-use std::io;
+use std::io::{self, Write};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -17,16 +22,31 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::Semaphore;
 
+use super::admission::{Admission, Busy, Class};
 use super::api::{self, ApiError, ValuesQuery};
+use super::connections::ConnectionLimits;
 use super::source::Source;
 use super::{metrics, page};
 
 const JSON: &str = "application/json";
 
-/// The routes of `mmash` over `source`; see the [module
+/// What the handlers share: the files served and the permits to read them.
+#[derive(Debug)]
+pub struct Served {
+    /// The files served.
+    pub source: Arc<Source>,
+    /// The permits of the requests that read files.
+    pub admission: Admission,
+}
+
+/// The routes of `mmash` over `served`; see the [module
 /// documentation](super) for what each answers.
-pub fn router(source: Arc<Source>) -> Router {
+pub fn router(served: Arc<Served>) -> Router {
     Router::new()
         .route("/", get(graph))
         .route("/graph/", get(graph))
@@ -40,16 +60,81 @@ pub fn router(source: Arc<Source>) -> Router {
         .route("/api/snapshot", get(snapshot))
         .route("/metrics", get(prometheus))
         .fallback(not_found)
-        .with_state(source)
+        .with_state(served)
 }
 
-/// Serves `source` on `listener` until the listener fails.
+/// How long accepting pauses after it failed (out of descriptors, say),
+/// so that a persistent failure does not spin.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
+
+/// Serves `source` on `listener` within `limits`, forever; writes a line
+/// to `log` when the bound on connections is reached (once until the
+/// number of connections falls below it again) and when accepting fails.
 ///
 /// # Errors
 ///
-/// The I/O error that stopped the server.
-pub async fn serve(listener: tokio::net::TcpListener, source: Arc<Source>) -> io::Result<()> {
-    axum::serve(listener, router(source)).await
+/// None in practice: a failed accept is logged and retried.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    served: Arc<Served>,
+    limits: ConnectionLimits,
+    log: &mut dyn Write,
+) -> io::Result<()> {
+    let router = router(served);
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let mut connection = http1::Builder::new();
+    connection
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true);
+    let mut at_bound = false;
+    loop {
+        let permit = match Arc::clone(&permits).try_acquire_owned() {
+            Ok(permit) => {
+                at_bound = false;
+                permit
+            }
+            Err(_) => {
+                if !at_bound {
+                    at_bound = true;
+                    say(
+                        log,
+                        &format!(
+                            "{} connections open, the most allowed (--max-connections): new \
+                             connections wait until one closes",
+                            limits.max_connections
+                        ),
+                    );
+                }
+                match Arc::clone(&permits).acquire_owned().await {
+                    Ok(permit) => permit,
+                    // The semaphore is never closed.
+                    Err(_) => return Ok(()),
+                }
+            }
+        };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                say(log, &format!("cannot accept a connection: {e}"));
+                tokio::time::sleep(ACCEPT_PAUSE).await;
+                continue;
+            }
+        };
+        let service = TowerToHyperService::new(router.clone());
+        let serving = connection.serve_connection(TokioIo::new(stream), service);
+        tokio::spawn(async move {
+            // A connection that fails or times out only ends itself.
+            let _ = serving.await;
+            drop(permit);
+        });
+    }
+}
+
+/// One line of the server's log; nothing is left to do if it cannot be
+/// written.
+fn say(log: &mut dyn Write, line: &str) {
+    let _ = writeln!(log, "mmash: {line}").and_then(|()| log.flush());
 }
 
 /// A body with its content type, not to be cached.
@@ -81,8 +166,23 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Runs `read` on a blocking thread; a panic in it is a 500.
-async fn blocking(read: impl FnOnce() -> Response + Send + 'static) -> Response {
+/// Runs `read` on a blocking thread once a permit of `class` is free,
+/// holding the permit until `read` is done; a 503 if none comes in time,
+/// a 500 if `read` panics.
+async fn blocking(
+    served: &Served,
+    class: Class,
+    read: impl FnOnce() -> Response + Send + 'static,
+) -> Response {
+    let permit = match served.admission.admit(class).await {
+        Ok(permit) => permit,
+        Err(busy) => return busy_response(busy),
+    };
+    let read = move || {
+        let response = read();
+        drop(permit);
+        response
+    };
     match tokio::task::spawn_blocking(read).await {
         Ok(response) => response,
         Err(e) => error(
@@ -90,6 +190,25 @@ async fn blocking(read: impl FnOnce() -> Response + Send + 'static) -> Response 
             &format!("reading the stats files failed: {e}"),
         ),
     }
+}
+
+/// The answer to a request that found the server busy.
+fn busy_response(busy: Busy) -> Response {
+    let what = match busy.class {
+        Class::Scrape => "/metrics requests",
+        Class::Api => "requests",
+    };
+    let mut response = error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &format!(
+            "busy: other {what} kept every permit to read the stats files for {:.1} s; try again",
+            busy.waited.as_secs_f64()
+        ),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 /// The JSON answer of `result`.
@@ -111,12 +230,16 @@ async fn graph() -> Response {
         .into_response()
 }
 
-async fn labels(State(source): State<Arc<Source>>) -> Response {
-    blocking(move || live(JSON, api::labels(&source))).await
+async fn labels(State(served): State<Arc<Served>>) -> Response {
+    let source = Arc::clone(&served.source);
+    blocking(&served, Class::Api, move || {
+        live(JSON, api::labels(&source))
+    })
+    .await
 }
 
 async fn values(
-    State(source): State<Arc<Source>>,
+    State(served): State<Arc<Served>>,
     prefix: Result<Path<String>, PathRejection>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
@@ -134,30 +257,47 @@ async fn values(
         Ok(query) => query,
         Err(e) => return e.into_response(),
     };
-    blocking(move || json(api::values(&source, &prefix, &query))).await
+    let source = Arc::clone(&served.source);
+    blocking(&served, Class::Api, move || {
+        json(api::values(&source, &prefix, &query))
+    })
+    .await
 }
 
-async fn all_files(State(source): State<Arc<Source>>) -> Response {
-    blocking(move || json(api::files(&source, ""))).await
+async fn all_files(State(served): State<Arc<Served>>) -> Response {
+    let source = Arc::clone(&served.source);
+    blocking(&served, Class::Api, move || json(api::files(&source, ""))).await
 }
 
 async fn files(
-    State(source): State<Arc<Source>>,
+    State(served): State<Arc<Served>>,
     glob: Result<Path<String>, PathRejection>,
 ) -> Response {
     let glob = match glob {
         Ok(Path(glob)) => glob,
         Err(e) => return error(StatusCode::BAD_REQUEST, &e.body_text()),
     };
-    blocking(move || json(api::files(&source, &glob))).await
+    let source = Arc::clone(&served.source);
+    blocking(&served, Class::Api, move || {
+        json(api::files(&source, &glob))
+    })
+    .await
 }
 
-async fn snapshot(State(source): State<Arc<Source>>) -> Response {
-    blocking(move || live(JSON, api::snapshot(&source))).await
+async fn snapshot(State(served): State<Arc<Served>>) -> Response {
+    let source = Arc::clone(&served.source);
+    blocking(&served, Class::Api, move || {
+        live(JSON, api::snapshot(&source))
+    })
+    .await
 }
 
-async fn prometheus(State(source): State<Arc<Source>>) -> Response {
-    blocking(move || live(metrics::CONTENT_TYPE, metrics::render(&source))).await
+async fn prometheus(State(served): State<Arc<Served>>) -> Response {
+    let source = Arc::clone(&served.source);
+    blocking(&served, Class::Scrape, move || {
+        live(metrics::CONTENT_TYPE, metrics::render(&source))
+    })
+    .await
 }
 
 async fn not_found() -> Response {
