@@ -72,6 +72,11 @@
 //! replace it at run time), and `#[mmstats(sys_fields = false)]` leaves out
 //! the six default fields (`sys.pid`, `sys.tid`, `sys.uid`, `sys.gid`,
 //! `org.rust.version`, `sys.created`), as Python's `BaseMmStats` did.
+//! `#[mmstats(crate = "renamed")]` names the mmstats crate when it is a
+//! renamed dependency (`stats = { package = "mmstats", ... }`) or
+//! re-exported by another crate. The struct also gets inherent
+//! `options()` and `create()` functions, so `Stats::options()` needs no
+//! import of the [`MmStats`](trait@MmStats) trait.
 //!
 //! On a field: `label = "..."` (default: the field's name), `size = N`
 //! (text), `window = N` (moving averages and timers), `value = EXPR`

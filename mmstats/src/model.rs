@@ -45,6 +45,12 @@ pub trait MmStats: Sized + 'static {
     #[doc(hidden)]
     fn __bind(binder: &mut Binder<'_>) -> Self;
 
+    /// Adds each field's handle to `list`, for the model's `Debug`.
+    #[doc(hidden)]
+    fn __debug_fields(&self, list: &mut fmt::DebugList<'_, '_>) {
+        let _ = list;
+    }
+
     /// Creates the model's file with the default options: in
     /// `$MMSTATS_PATH` (else the temporary directory), named by
     /// `$MMSTATS_FILES` (else `{CMD}-{PID}-{TID}.mmstats`).
@@ -65,6 +71,8 @@ pub trait MmStats: Sized + 'static {
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
 pub struct ModelSpec {
+    /// The struct's name as written (`{MODEL}` in file name templates).
+    pub name: &'static str,
     /// The label prefix declared on the struct.
     pub label_prefix: &'static str,
     /// Whether the sys fields were appended.
