@@ -325,7 +325,7 @@ pub(crate) mod tests {
             }
         });
         let expected = [
-            "const __FIELDS : [:: mmstats :: __private :: FieldSpec ; 9]",
+            "const __FIELDS : [:: mmstats :: __private :: FieldSpec ; 10]",
             ":: mmstats :: __private :: FieldSpec :: new (\"done\" , < Counter as :: mmstats :: __private :: Stat > :: KIND , :: core :: option :: Option :: None , :: core :: option :: Option :: None)",
             ":: mmstats :: __private :: FieldSpec :: new (\"user\" , < Text as :: mmstats :: __private :: Stat > :: KIND , :: core :: option :: Option :: Some (64) , :: core :: option :: Option :: None)",
             ":: mmstats :: __private :: SYS_FIELDS [5]",
@@ -487,7 +487,7 @@ pub(crate) mod tests {
         let code = expand(&parse_quote! {
             struct Stats {}
         });
-        assert!(code.contains("FieldSpec ; 6]"), "{code}");
+        assert!(code.contains("FieldSpec ; 7]"), "{code}");
         assert!(code.contains("-> Self { Self { } }"), "{code}");
     }
 }

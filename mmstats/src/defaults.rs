@@ -6,14 +6,27 @@ use std::path::PathBuf;
 
 /// Environment variable naming the directory for stats files.
 pub const ENV_PATH: &str = "MMSTATS_PATH";
-/// Environment variable holding the default file name template.
+/// Environment variable holding the default file name template, with the
+/// placeholders of [`ModelOptions::filename`](crate::ModelOptions::filename)
+/// (`{CMD}`, `{PID}`, `{TID}`, `{MODEL}`); the name it gives must end in
+/// `.mmstats`. Unset or empty: [`FILENAME_TEMPLATE`].
+///
+/// ```
+/// // MMSTATS_FILES='{CMD}-{PID}-{TID}-{MODEL}.mmstats' myapp
+/// assert_eq!(mmstats::ENV_FILES, "MMSTATS_FILES");
+/// ```
 pub const ENV_FILES: &str = "MMSTATS_FILES";
 /// Environment variable holding the glob the tools read by default.
 pub const ENV_GLOB: &str = "MMSTATS_GLOB";
 
-/// The file name template used when none is given: one file per process
-/// and thread.
-pub const FILENAME_TEMPLATE: &str = "{CMD}-{PID}-{TID}.mmstats";
+/// The file name template used when none is given: one file per program,
+/// process, thread and model type (`{MODEL}` is the model struct's name),
+/// so that two kinds of model on one thread have a file each.
+///
+/// ```
+/// assert_eq!(mmstats::FILENAME_TEMPLATE, "{CMD}-{PID}-{TID}-{MODEL}.mmstats");
+/// ```
+pub const FILENAME_TEMPLATE: &str = "{CMD}-{PID}-{TID}-{MODEL}.mmstats";
 
 /// The directory models write to: `$MMSTATS_PATH`, else the system's
 /// temporary directory.

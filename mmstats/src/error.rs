@@ -45,6 +45,31 @@ pub enum Error {
         /// What was found there.
         reason: String,
     },
+    /// A live model of this process holds the file's name: two models (of
+    /// different types, or created twice on one thread) were given the same
+    /// file name.
+    #[error(
+        "refusing to replace {path}: a live writer in this process holds it; give this model \
+         another name with `ModelOptions::filename(...)` (a template such as \
+         `{{CMD}}-{{PID}}-{{TID}}-{{MODEL}}-2.mmstats`)"
+    )]
+    InUse {
+        /// The target name.
+        path: PathBuf,
+    },
+    /// The file name, with its placeholders substituted, does not end in
+    /// `.mmstats`: the tools look for `*.mmstats` files and would never
+    /// find it.
+    #[error(
+        "bad file name template {template:?}: it gives {name:?}, which does not end in \".mmstats\"; \
+         the tools (slurpstats, pollstats, cleanstats, mmash) look for *.mmstats files and would not find it"
+    )]
+    Extension {
+        /// The template as given.
+        template: String,
+        /// The file name it gave.
+        name: String,
+    },
     /// The file could not be flushed to disk.
     #[error("cannot flush stats file {path}: {source}")]
     Flush {

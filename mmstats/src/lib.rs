@@ -70,8 +70,10 @@
 //! On the struct: `#[mmstats(label_prefix = "app.")]` prepends a prefix to
 //! every label (the sys fields' too; [`ModelOptions::label_prefix`] can
 //! replace it at run time), and `#[mmstats(sys_fields = false)]` leaves out
-//! the six default fields (`sys.pid`, `sys.tid`, `sys.uid`, `sys.gid`,
-//! `org.rust.version`, `sys.created`), as Python's `BaseMmStats` did.
+//! the seven default fields, as Python's `BaseMmStats` did: Python 0.8's six
+//! in its order (`sys.pid`, `sys.tid`, `sys.uid`, `sys.gid`,
+//! `org.rust.version`, `sys.created`), then `sys.cmd`, the program's base
+//! name (a 256-byte static text, what `{CMD}` gives).
 //! `#[mmstats(crate = "renamed")]` names the mmstats crate when it is a
 //! renamed dependency (`stats = { package = "mmstats", ... }`) or
 //! re-exported by another crate. The struct also gets inherent
@@ -145,6 +147,7 @@ mod defaults;
 mod error;
 mod exact_sum;
 mod gauge;
+mod live;
 mod model;
 mod per_thread;
 mod publish;

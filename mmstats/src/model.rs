@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 use crate::format::{MAX_HEADER_STRING, VERSION};
 use crate::layout::{file_len, layout_field, FieldLayout, FieldSpec, Layout, StatKind};
+use crate::live::Live;
 use crate::publish;
 use crate::shm::region::{BadCell, Buffered, RawBytes, Region, SeqText, Shared, Word};
 use crate::stat::Stat;
@@ -53,7 +54,11 @@ pub trait MmStats: Sized + 'static {
 
     /// Creates the model's file with the default options: in
     /// `$MMSTATS_PATH` (else the temporary directory), named by
-    /// `$MMSTATS_FILES` (else `{CMD}-{PID}-{TID}.mmstats`).
+    /// `$MMSTATS_FILES` (else [`FILENAME_TEMPLATE`](crate::FILENAME_TEMPLATE),
+    /// `{CMD}-{PID}-{TID}-{MODEL}.mmstats`).
+    ///
+    /// The derive also gives the model an inherent `create()` doing the
+    /// same, callable without importing this trait.
     ///
     /// # Errors
     /// See [`ModelOptions::create`].
@@ -365,6 +370,9 @@ impl<S> fmt::Debug for ModelOptions<S> {
     }
 }
 
+/// What every stats file's name ends in: the tools look for `*.mmstats`.
+const FILE_EXTENSION: &str = ".mmstats";
+
 /// The permissions of a new stats file unless [`ModelOptions::mode`] says
 /// otherwise: the owner reads and writes, nobody else can read.
 pub const DEFAULT_MODE: u32 = 0o600;
@@ -383,17 +391,45 @@ impl<S: MmStats> ModelOptions<S> {
     }
 
     /// The directory for the file (default: `$MMSTATS_PATH`, else the
-    /// temporary directory). `{CMD}`, `{PID}` and `{TID}` are substituted
-    /// in it as in the file name.
+    /// temporary directory). `{CMD}`, `{PID}`, `{TID}` and `{MODEL}` are
+    /// substituted in it as in the file name.
     pub fn path(mut self, dir: impl Into<PathBuf>) -> Self {
         self.dir = Some(dir.into());
         self
     }
 
     /// The file name template (default: `$MMSTATS_FILES`, else
-    /// `{CMD}-{PID}-{TID}.mmstats`): `{CMD}` is the program's base name,
-    /// `{PID}` the process id, `{TID}` the thread id; `{{` and `}}` are
+    /// [`FILENAME_TEMPLATE`](crate::FILENAME_TEMPLATE),
+    /// `{CMD}-{PID}-{TID}-{MODEL}.mmstats`): `{CMD}` is the program's base
+    /// name, `{PID}` the process id, `{TID}` the thread id, `{MODEL}` the
+    /// model struct's name as written (`WorkerStats`); `{{` and `}}` are
     /// literal braces.
+    ///
+    /// The name it gives must end in `.mmstats`, where the tools look:
+    /// [`create`](ModelOptions::create) refuses any other with
+    /// [`Error::Extension`]. Two live models of one process cannot share a
+    /// name ([`Error::InUse`]): keep `{MODEL}` in a template for models of
+    /// several types, and `{TID}` for models on several threads.
+    ///
+    /// ```
+    /// # use mmstats::{Counter, MmStats};
+    /// #[derive(MmStats)]
+    /// struct WorkerStats {
+    ///     done: Counter,
+    /// }
+    ///
+    /// # let dir = tempfile::tempdir()?;
+    /// let stats = WorkerStats::options()
+    ///     .path(dir.path())
+    ///     .filename("{CMD}-{PID}-{MODEL}.mmstats")
+    ///     .create()?;
+    /// let name = format!("-{}-WorkerStats.mmstats", std::process::id());
+    /// assert!(stats.path().to_str().is_some_and(|path| path.ends_with(&name)));
+    ///
+    /// let err = WorkerStats::options().path(dir.path()).filename("{CMD}").create().unwrap_err();
+    /// assert!(matches!(err, mmstats::Error::Extension { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn filename(mut self, template: impl Into<String>) -> Self {
         self.filename = Some(template.into());
         self
@@ -434,25 +470,34 @@ impl<S: MmStats> ModelOptions<S> {
     /// # Errors
     /// [`Error::Template`] for a malformed template, [`Error::LabelTooLong`]
     /// when the label prefix makes a label exceed 65535 bytes,
-    /// [`Error::Create`] when the directory is missing or not writable or
-    /// the disk is full, and [`Error::Occupied`] when something other than a
-    /// stale stats file of this user has the file's name (it is left
-    /// untouched).
+    /// [`Error::Extension`] when the file name does not end in `.mmstats`
+    /// (the tools would never find the file), [`Error::Create`] when the
+    /// directory is missing or not writable or the disk is full,
+    /// [`Error::InUse`] when a live model of this process has the file's
+    /// name (choose another with [`filename`](ModelOptions::filename)), and
+    /// [`Error::Occupied`] when something other than a stale stats file of
+    /// this user has it (it is left untouched).
     pub fn create(self) -> Result<Model<S>, Error> {
         let spec = S::__MODEL;
-        let subs = Substitutions::current();
+        let subs = Substitutions::current(spec.name);
         let dir_template = match &self.dir {
             Some(dir) => DirTemplate::from_path(dir)?,
             None => DirTemplate::from_path(&crate::defaults::default_path())?,
         };
-        let filename = Template::parse(
-            &self
-                .filename
-                .clone()
-                .unwrap_or_else(crate::defaults::default_filename),
-        )?;
+        let filename_source = self
+            .filename
+            .clone()
+            .unwrap_or_else(crate::defaults::default_filename);
+        let filename = Template::parse(&filename_source)?;
+        let name = filename.expand(&subs);
+        if !name.ends_with(FILE_EXTENSION) {
+            return Err(Error::Extension {
+                template: filename_source,
+                name,
+            });
+        }
         let dir = dir_template.expand(&subs);
-        let path = dir.join(filename.expand(&subs));
+        let path = dir.join(name);
 
         let prefix = self.label_prefix.as_deref().unwrap_or(spec.label_prefix);
         let layouts = field_layouts(&spec, prefix, self.layout)?;
@@ -488,14 +533,17 @@ impl<S: MmStats> ModelOptions<S> {
             return Err(bind_err(error));
         }
         if spec.sys_fields {
-            write_sys_values(&region, &spec, &layouts).map_err(|e| bind_err(BindError::Cell(e)))?;
+            write_sys_values(&region, &spec, &layouts, &subs.cmd)
+                .map_err(|e| bind_err(BindError::Cell(e)))?;
         }
         let file = publish::publish(temp, &path)?;
+        let live = Live::register(&file);
         Ok(Model {
             stats,
             file: ModelFile {
                 region,
                 file,
+                _live: live,
                 path,
                 dir,
                 filename,
@@ -596,9 +644,10 @@ fn write_sys_values(
     region: &Region,
     spec: &ModelSpec,
     layouts: &[FieldLayout],
+    cmd: &str,
 ) -> Result<(), BadCell> {
     let first_sys = spec.fields.len().saturating_sub(sys::SYS_FIELDS.len());
-    let values = sys::values();
+    let values = sys::values(cmd);
     for ((field, placed), value) in spec.fields[first_sys..]
         .iter()
         .zip(&layouts[first_sys..])
@@ -643,6 +692,8 @@ pub struct Model<S> {
 struct ModelFile {
     region: Region,
     file: File,
+    /// This model's entry in the process's list of live files.
+    _live: Live,
     path: PathBuf,
     dir: PathBuf,
     filename: Template,
@@ -753,8 +804,8 @@ impl<S> Model<S> {
 
     /// Deletes the file and unmaps it. When the file name template holds
     /// both `{PID}` and `{TID}`, the files this template gave other threads
-    /// of this process are deleted too (stats files of this user only), as
-    /// Python 0.8 did.
+    /// of this process for the same model type are deleted too (stats files
+    /// of this user only), as Python 0.8 did.
     ///
     /// # Errors
     /// [`Error::Remove`] when a file cannot be deleted; the model is

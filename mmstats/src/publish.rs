@@ -152,6 +152,11 @@ fn check_stale(target: &Path) -> Result<(), Error> {
     if !meta.file_type().is_file() {
         return Err(occupied("it is not a regular file".into()));
     }
+    if crate::live::held_here(meta.dev(), meta.ino()) {
+        return Err(Error::InUse {
+            path: target.to_owned(),
+        });
+    }
     if meta.nlink() > 1 {
         return Err(occupied(format!(
             "it has {} hard links (a stats file has one)",
