@@ -5,8 +5,8 @@ use std::cell::{Cell, RefCell};
 
 use crate::exact_sum::ExactSum;
 use crate::layout::StatKind;
-use crate::model::{Place, Slot};
-use crate::stat::{sealed, Stat};
+use crate::place::Place;
+use crate::stat::{sealed, Slot, Stat};
 
 /// The running mean of every sample added (Python's `AverageField`,
 /// signature `d`). Each [`add`](Average::add) is O(1): the count and the

@@ -2,8 +2,8 @@
 #![forbid(unsafe_code)]
 
 use crate::layout::StatKind;
-use crate::model::{Place, Slot};
-use crate::stat::{sealed, Stat};
+use crate::place::Place;
+use crate::stat::{sealed, Slot, Stat};
 
 /// A `u64` counter (Python's `CounterField`, signature `Q`).
 ///

@@ -2,9 +2,9 @@
 #![forbid(unsafe_code)]
 
 use crate::layout::StatKind;
-use crate::model::{Place, Slot};
+use crate::place::Place;
 use crate::scalar::Scalar;
-use crate::stat::{sealed, Stat};
+use crate::stat::{sealed, Slot, Stat};
 
 /// A value that is set, of any [`Scalar`] type: Python's `UInt64Field`
 /// (`Gauge<u64>`), `UIntField` (`u32`), `IntField` (`i32`), `ShortField`

@@ -150,6 +150,7 @@ mod gauge;
 mod live;
 mod model;
 mod per_thread;
+mod place;
 mod publish;
 mod scalar;
 mod shm;
@@ -183,8 +184,8 @@ pub use timer::{Timer, TimerGuard};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::layout::{layout_fields, FieldLayout, FieldSpec, StatKind};
-    pub use crate::model::{Binder, ModelSpec, Slot};
-    pub use crate::stat::Stat;
+    pub use crate::model::{Binder, ModelSpec};
+    pub use crate::stat::{Slot, Stat};
     pub use crate::sys::SYS_FIELDS;
 
     use crate::layout::InitRule;

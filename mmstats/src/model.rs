@@ -4,18 +4,17 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
-use std::fs::File;
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::format::{MAX_HEADER_STRING, VERSION};
-use crate::layout::{file_len, layout_field, FieldLayout, FieldSpec, Layout, StatKind};
+use crate::layout::{file_len, layout_field, FieldLayout, FieldSpec, Layout};
 use crate::live::Live;
 use crate::publish;
-use crate::shm::region::{BadCell, Buffered, RawBytes, Region, SeqText, Shared, Word};
-use crate::stat::Stat;
+use crate::shm::region::{BadCell, Region};
+use crate::stat::{write_static, BindError, Slot, Stat};
 use crate::sys;
 use crate::template::{Substitutions, Template};
 
@@ -101,31 +100,12 @@ pub struct ModelSpec {
 #[doc(hidden)]
 pub struct Binder<'a> {
     region: &'a Region,
-    fields: &'a [FieldSpec],
+    fields: &'static [FieldSpec],
     layouts: &'a [FieldLayout],
     layout: Layout,
     next: usize,
     error: Cell<Option<BindError>>,
 }
-
-/// Why a field could not be bound.
-#[derive(Debug)]
-enum BindError {
-    Cell(BadCell),
-    MissingField,
-}
-
-impl fmt::Display for BindError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BindError::Cell(cell) => cell.fmt(f),
-            BindError::MissingField => f.write_str("the model binds more fields than it declares"),
-        }
-    }
-}
-
-/// A field spec for a slot with no field behind it.
-const NO_FIELD: FieldSpec = FieldSpec::new("", StatKind::Counter, None, None);
 
 impl Binder<'_> {
     /// Binds the next field, in declaration order.
@@ -144,12 +124,7 @@ impl Binder<'_> {
             }
         };
         T::bind(
-            Slot {
-                region: self.region,
-                place,
-                layout: self.layout,
-                error: &self.error,
-            },
+            Slot::new(self.region, place, self.layout, &self.error),
             init,
         )
     }
@@ -157,157 +132,6 @@ impl Binder<'_> {
     fn fail(&self, error: BindError) {
         let first = self.error.take().unwrap_or(error);
         self.error.set(Some(first));
-    }
-}
-
-/// One field's place in a file being built; the field types' `bind` turn it
-/// into their cells.
-#[doc(hidden)]
-pub struct Slot<'a> {
-    region: &'a Region,
-    /// The field, or none when the model binds more fields than it declares.
-    place: Option<(&'a FieldSpec, &'a FieldLayout)>,
-    layout: Layout,
-    error: &'a Cell<Option<BindError>>,
-}
-
-/// Where a number lives: one aligned atomic cell, or Python's double buffer.
-#[derive(Debug)]
-pub(crate) enum Place<W: Word> {
-    Atomic(Shared<W>),
-    Buffered(Buffered),
-}
-
-impl<W: Word> Place<W> {
-    #[inline(always)]
-    pub(crate) fn store(&self, value: W) {
-        match self {
-            Place::Atomic(cell) => cell.store(value, std::sync::atomic::Ordering::Relaxed),
-            Place::Buffered(buffers) => buffers.store(value.to_ne()),
-        }
-    }
-
-    #[inline(always)]
-    pub(crate) fn load(&self) -> W {
-        match self {
-            Place::Atomic(cell) => cell.load(std::sync::atomic::Ordering::Relaxed),
-            Place::Buffered(buffers) => W::from_ne(buffers.load()),
-        }
-    }
-}
-
-/// Where a string lives: a seqlocked double buffer, or in place (Python's).
-#[derive(Debug)]
-pub(crate) enum TextPlace {
-    Seq(SeqText),
-    InPlace(RawBytes),
-}
-
-impl TextPlace {
-    #[inline]
-    pub(crate) fn write(&self, bytes: &[u8]) {
-        match self {
-            TextPlace::Seq(text) => text.write(bytes),
-            TextPlace::InPlace(raw) => write_in_place(raw, bytes),
-        }
-    }
-
-    pub(crate) fn read(&self, out: &mut Vec<u8>) {
-        match self {
-            TextPlace::Seq(text) => text.read(out),
-            TextPlace::InPlace(raw) => raw.read_terminated(out),
-        }
-    }
-
-    pub(crate) fn size(&self) -> usize {
-        match self {
-            TextPlace::Seq(text) => text.size(),
-            TextPlace::InPlace(raw) => raw.len(),
-        }
-    }
-}
-
-/// The python-exact layout's text write, kept out of the default path.
-#[cold]
-#[inline(never)]
-fn write_in_place(raw: &RawBytes, bytes: &[u8]) {
-    raw.write_terminated(bytes);
-}
-
-impl Slot<'_> {
-    /// The field as declared.
-    pub(crate) fn spec(&self) -> &FieldSpec {
-        self.place.map_or(&NO_FIELD, |(spec, _)| spec)
-    }
-
-    /// Keeps the first error; the handle being bound gets detached cells.
-    fn failed(&self, error: BadCell) {
-        let first = self.error.take().unwrap_or(BindError::Cell(error));
-        self.error.set(Some(first));
-    }
-
-    /// The number cell of this field.
-    pub(crate) fn number<W: Word>(&self) -> Place<W> {
-        let Some((_, field)) = self.place else {
-            return Place::Atomic(Shared::detached());
-        };
-        let place = if field.is_buffered() {
-            self.region
-                .buffered(field.write_buffer_at, field.value, field.buffer_len)
-                .map(Place::Buffered)
-        } else {
-            self.region.atomic::<W>(field.value).map(Place::Atomic)
-        };
-        place.unwrap_or_else(|error| {
-            self.failed(error);
-            Place::Atomic(Shared::detached())
-        })
-    }
-
-    /// The text cell of this field.
-    pub(crate) fn text(&self) -> TextPlace {
-        let Some((spec, field)) = self.place else {
-            return TextPlace::Seq(SeqText::detached());
-        };
-        let place = match (self.layout, field.seq) {
-            (Layout::Aligned, Some(seq)) => self
-                .region
-                .seq_text(field.write_buffer_at, seq, field.buffer_len, spec.size)
-                .map(TextPlace::Seq),
-            _ => self
-                .region
-                .bytes(field.value, spec.size)
-                .map(TextPlace::InPlace),
-        };
-        place.unwrap_or_else(|error| {
-            self.failed(error);
-            TextPlace::Seq(SeqText::detached())
-        })
-    }
-
-    /// Writes a value once, before the file is published (static fields).
-    pub(crate) fn write_once(&self, bytes: &[u8]) {
-        if let Some((spec, field)) = self.place {
-            if let Err(error) = write_static(self.region, spec, field, bytes) {
-                self.failed(error);
-            }
-        }
-    }
-}
-
-fn write_static(
-    region: &Region,
-    spec: &FieldSpec,
-    field: &FieldLayout,
-    bytes: &[u8],
-) -> Result<(), BadCell> {
-    if matches!(spec.kind, StatKind::StaticText) {
-        region
-            .bytes(field.value, spec.size)?
-            .write_terminated(bytes);
-        Ok(())
-    } else {
-        region.write_bytes(field.value, bytes)
     }
 }
 
@@ -504,11 +328,12 @@ impl<S: MmStats> ModelOptions<S> {
         let end = layouts.last().map_or(1, |field| field.end);
         let len = file_len(end);
 
-        let temp = publish::create_temp(&path, self.mode, len)?;
+        let (file, temp) = publish::create_temp(&path, self.mode, len)?;
         // Locked from the start: a cleaner leaves a locked temporary file
         // alone, even if it cannot see this process.
-        publish::lock(&temp, &path)?;
-        let region = Region::map(&temp.file, len).map_err(|source| Error::Create {
+        publish::lock(&file, &path)?;
+        // The mapping keeps the file: a model holds one descriptor.
+        let region = Region::map(file, len).map_err(|source| Error::Create {
             path: path.clone(),
             source,
         })?;
@@ -536,13 +361,12 @@ impl<S: MmStats> ModelOptions<S> {
             write_sys_values(&region, &spec, &layouts, &subs.cmd)
                 .map_err(|e| bind_err(BindError::Cell(e)))?;
         }
-        let file = publish::publish(temp, &path)?;
-        let live = Live::register(&file);
+        publish::publish(temp, &path)?;
+        let live = Live::register(region.file());
         Ok(Model {
             stats,
             file: ModelFile {
                 region,
-                file,
                 _live: live,
                 path,
                 dir,
@@ -689,9 +513,10 @@ pub struct Model<S> {
     file: ModelFile,
 }
 
+/// A model's file: its mapping (which owns the model's one descriptor of
+/// it) and what `remove` needs to know.
 struct ModelFile {
     region: Region,
-    file: File,
     /// This model's entry in the process's list of live files.
     _live: Live,
     path: PathBuf,
@@ -819,7 +644,7 @@ impl<S> Model<S> {
                 path: file.path.clone(),
             });
         }
-        publish::remove_own(&file.path, &file.file)?;
+        publish::remove_own(&file.path, file.region.file())?;
         if file.filename.has_pid() && file.filename.has_tid() {
             publish::remove_thread_files(&file.dir, &file.filename, &file.subs)?;
         }
@@ -836,7 +661,7 @@ impl ModelFile {
 impl Drop for ModelFile {
     fn drop(&mut self) {
         if self.remove_on_drop && !self.removed && !self.is_inherited() {
-            let _ = publish::remove_own(&self.path, &self.file);
+            let _ = publish::remove_own(&self.path, self.region.file());
         }
     }
 }
@@ -844,26 +669,27 @@ impl Drop for ModelFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::StatKind;
     use crate::{Counter, Text};
 
     #[test]
     fn a_field_that_does_not_fit_is_detached_and_reported() {
         let file = tempfile::tempfile().unwrap();
         file.set_len(64).unwrap();
-        let region = Region::map(&file, 64).unwrap();
-        let specs = [
+        let region = Region::map(file.try_clone().unwrap(), 64).unwrap();
+        static SPECS: [FieldSpec; 2] = [
             FieldSpec::new("c", StatKind::Counter, None, None),
             FieldSpec::new("t", StatKind::Text, Some(8), None),
         ];
         // Places the layout would never produce: past the end of the file.
-        let mut layouts = crate::layout::layout_fields(&specs, 0, Layout::Aligned);
+        let mut layouts = crate::layout::layout_fields(&SPECS, 0, Layout::Aligned);
         for field in &mut layouts {
             field.value += 4096;
             field.seq = field.seq.map(|seq| seq + 4096);
         }
         let mut binder = Binder {
             region: &region,
-            fields: &specs,
+            fields: &SPECS,
             layouts: &layouts,
             layout: Layout::Aligned,
             next: 0,

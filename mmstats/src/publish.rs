@@ -29,15 +29,14 @@ use crate::error::Error;
 use crate::format::VERSION;
 use crate::template::{Substitutions, Template};
 
-/// A file under its temporary name; removed on drop unless published.
+/// A file's temporary name; the file is removed on drop unless published.
 #[derive(Debug)]
-pub(crate) struct TempFile {
-    pub(crate) file: File,
+pub(crate) struct TempName {
     path: PathBuf,
     armed: bool,
 }
 
-impl Drop for TempFile {
+impl Drop for TempName {
     fn drop(&mut self) {
         if self.armed {
             let _ = fs::remove_file(&self.path);
@@ -47,10 +46,11 @@ impl Drop for TempFile {
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// Creates an empty file next to `target`, readable and writable as `mode`
-/// says (the umask does not apply), never following or reusing anything
-/// already there.
-pub(crate) fn create_temp(target: &Path, mode: u32, len: usize) -> Result<TempFile, Error> {
+/// Creates an empty file of `len` bytes next to `target`, readable and
+/// writable as `mode` says (the umask does not apply), never following or
+/// reusing anything already there. Returns the file (the only descriptor
+/// the model will hold) and its temporary name.
+pub(crate) fn create_temp(target: &Path, mode: u32, len: usize) -> Result<(File, TempName), Error> {
     let create_err = |source: io::Error| Error::Create {
         path: target.to_owned(),
         source,
@@ -72,36 +72,31 @@ pub(crate) fn create_temp(target: &Path, mode: u32, len: usize) -> Result<TempFi
             Err(err) => return Err(create_err(err.into())),
         }
     };
-    let temp = TempFile {
-        file: File::from(fd),
-        path,
-        armed: true,
-    };
-    rustix::fs::fchmod(&temp.file, mode).map_err(|err| create_err(err.into()))?;
+    let file = File::from(fd);
+    let temp = TempName { path, armed: true };
+    rustix::fs::fchmod(&file, mode).map_err(|err| create_err(err.into()))?;
     let len = u64::try_from(len).map_err(|_| create_err(io::Error::other("file too large")))?;
-    temp.file.set_len(len).map_err(create_err)?;
+    file.set_len(len).map_err(create_err)?;
     // Reserve the blocks now: a full disk is an error here, not a SIGBUS on
     // the first write to a page. Not every file system can; those that
     // cannot are left sparse.
-    match rustix::fs::fallocate(&temp.file, rustix::fs::FallocateFlags::empty(), 0, len) {
+    match rustix::fs::fallocate(&file, rustix::fs::FallocateFlags::empty(), 0, len) {
         Ok(()) | Err(Errno::OPNOTSUPP) | Err(Errno::NOSYS) => {}
         Err(err) => return Err(create_err(err.into())),
     }
-    Ok(temp)
+    Ok((file, temp))
 }
 
 /// Locks the file for its writer's lifetime.
-pub(crate) fn lock(temp: &TempFile, target: &Path) -> Result<(), Error> {
-    rustix::fs::flock(&temp.file, FlockOperation::NonBlockingLockExclusive).map_err(|err| {
-        Error::Create {
-            path: target.to_owned(),
-            source: err.into(),
-        }
+pub(crate) fn lock(file: &File, target: &Path) -> Result<(), Error> {
+    rustix::fs::flock(file, FlockOperation::NonBlockingLockExclusive).map_err(|err| Error::Create {
+        path: target.to_owned(),
+        source: err.into(),
     })
 }
 
 /// Gives the temporary file its name, replacing only a stale stats file.
-pub(crate) fn publish(mut temp: TempFile, target: &Path) -> Result<File, Error> {
+pub(crate) fn publish(mut temp: TempName, target: &Path) -> Result<(), Error> {
     let publish_err = |source: io::Error| Error::Create {
         path: target.to_owned(),
         source,
@@ -119,8 +114,7 @@ pub(crate) fn publish(mut temp: TempFile, target: &Path) -> Result<File, Error> 
         Err(err) => return Err(publish_err(err.into())),
     }
     temp.armed = false;
-    let file = temp.file.try_clone().map_err(publish_err)?;
-    Ok(file)
+    Ok(())
 }
 
 fn replace_stale(temp: &Path, target: &Path) -> Result<(), Error> {

@@ -2,10 +2,9 @@
 #![forbid(unsafe_code)]
 
 use crate::layout::StatKind;
-use crate::model::Slot;
 use crate::scalar::Scalar;
 use crate::shm::region::Word;
-use crate::stat::{sealed, Stat};
+use crate::stat::{sealed, Slot, Stat};
 use crate::text::cut_to_char_boundary;
 
 /// A number written once when the model is created, from the derive's

@@ -2,8 +2,8 @@
 #![forbid(unsafe_code)]
 
 use crate::layout::StatKind;
-use crate::model::{Slot, TextPlace};
-use crate::stat::{sealed, Stat};
+use crate::place::TextPlace;
+use crate::stat::{sealed, Slot, Stat};
 
 /// A UTF-8 string of at most `size` bytes (Python's `StringField(size=255)`,
 /// signature `{size}s`). Longer values are cut on a character boundary.

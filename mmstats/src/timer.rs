@@ -7,8 +7,7 @@ use std::time::Duration;
 use crate::average::MovingAverage;
 use crate::clock::{Clock, Reading};
 use crate::layout::StatKind;
-use crate::model::Slot;
-use crate::stat::{sealed, Stat};
+use crate::stat::{sealed, Slot, Stat};
 
 /// The moving average of elapsed seconds (Python's `TimerField(size=100)`,
 /// signature `d`).
