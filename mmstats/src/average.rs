@@ -2,11 +2,12 @@
 #![forbid(unsafe_code)]
 
 use std::cell::{Cell, RefCell};
+use std::fmt;
 
 use crate::exact_sum::ExactSum;
-use crate::layout::StatKind;
+use crate::layout::{FieldSpec, StatKind};
 use crate::place::Place;
-use crate::stat::{sealed, Slot, Stat};
+use crate::stat::{debug_handle, sealed, Slot, Stat};
 
 /// The running mean of every sample added (Python's `AverageField`,
 /// signature `d`). Each [`add`](Average::add) is O(1): the count and the
@@ -27,12 +28,15 @@ use crate::stat::{sealed, Slot, Stat};
 /// assert_eq!(stats.batch_size.get(), 1.5);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+///
+/// Its `Debug` shows its label, mean and sample count:
+/// `Average { label: "batch_size", value: 1.5, count: 2 }`.
 #[must_use]
 pub struct Average {
     place: Place<u64>,
     count: Cell<u64>,
     total: Cell<f64>,
+    spec: &'static FieldSpec,
 }
 
 impl Average {
@@ -58,6 +62,15 @@ impl Average {
     }
 }
 
+impl fmt::Debug for Average {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_handle(f, "Average", self.spec)
+            .field("value", &self.get())
+            .field("count", &self.count())
+            .finish()
+    }
+}
+
 impl sealed::Sealed for Average {}
 
 impl Stat for Average {
@@ -70,6 +83,7 @@ impl Stat for Average {
             place: slot.number(),
             count: Cell::new(0),
             total: Cell::new(0.0),
+            spec: slot.spec(),
         }
     }
 }
@@ -163,11 +177,14 @@ impl Window {
 /// assert_eq!(stats.latency.get(), 3.0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+///
+/// Its `Debug` shows its label, mean and window:
+/// `MovingAverage { label: "latency", value: 3.0, window: 2 }`.
 #[must_use]
 pub struct MovingAverage {
     place: Place<u64>,
     window: RefCell<Window>,
+    spec: &'static FieldSpec,
 }
 
 impl MovingAverage {
@@ -175,6 +192,7 @@ impl MovingAverage {
         MovingAverage {
             place: slot.number(),
             window: RefCell::new(Window::new(slot.spec().window)),
+            spec: slot.spec(),
         }
     }
 
@@ -197,6 +215,20 @@ impl MovingAverage {
     /// How many samples the mean covers at most.
     pub fn window(&self) -> usize {
         self.window.borrow().values.len()
+    }
+
+    /// The field as declared.
+    pub(crate) fn spec(&self) -> &'static FieldSpec {
+        self.spec
+    }
+}
+
+impl fmt::Debug for MovingAverage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_handle(f, "MovingAverage", self.spec)
+            .field("value", &self.get())
+            .field("window", &self.window())
+            .finish()
     }
 }
 

@@ -1,9 +1,12 @@
 //! [`Counter`]: a `u64` that counts up.
 #![forbid(unsafe_code)]
 
+use std::fmt;
+
+use crate::layout::FieldSpec;
 use crate::layout::StatKind;
 use crate::place::Place;
-use crate::stat::{sealed, Slot, Stat};
+use crate::stat::{debug_handle, sealed, Slot, Stat};
 
 /// A `u64` counter (Python's `CounterField`, signature `Q`).
 ///
@@ -27,10 +30,13 @@ use crate::stat::{sealed, Slot, Stat};
 /// assert_eq!(stats.requests.get(), 11);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+///
+/// Its `Debug` shows its label (without the model's prefix) and value:
+/// `Counter { label: "requests", value: 11 }`.
 #[must_use]
 pub struct Counter {
     place: Place<u64>,
+    spec: &'static FieldSpec,
 }
 
 impl Counter {
@@ -65,6 +71,14 @@ impl Counter {
     }
 }
 
+impl fmt::Debug for Counter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_handle(f, "Counter", self.spec)
+            .field("value", &self.get())
+            .finish()
+    }
+}
+
 impl sealed::Sealed for Counter {}
 
 impl Stat for Counter {
@@ -74,6 +88,7 @@ impl Stat for Counter {
     fn bind(slot: Slot<'_>, init: Option<u64>) -> Self {
         let counter = Counter {
             place: slot.number(),
+            spec: slot.spec(),
         };
         if let Some(value) = init {
             counter.set(value);

@@ -181,9 +181,10 @@ impl<S> Clone for ModelOptions<S> {
     }
 }
 
-impl<S> fmt::Debug for ModelOptions<S> {
+impl<S: MmStats> fmt::Debug for ModelOptions<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ModelOptions")
+            .field("model", &S::__MODEL.name)
             .field("dir", &self.dir)
             .field("filename", &self.filename)
             .field("label_prefix", &self.label_prefix)
@@ -540,13 +541,27 @@ impl<S> Deref for Model<S> {
     }
 }
 
-impl<S> fmt::Debug for Model<S> {
+/// The model's path, layout, and each field's handle (kind, label and
+/// value): `Model { path: "/tmp/app-1-1-Stats.mmstats", layout: Aligned,
+/// fields: [Counter { label: "done", value: 1 }] }`.
+impl<S: MmStats> fmt::Debug for Model<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Model")
             .field("path", &self.file.path)
-            .field("len", &self.file.region.len())
             .field("layout", &self.file.layout)
-            .finish_non_exhaustive()
+            .field("fields", &Fields(&self.stats))
+            .finish()
+    }
+}
+
+/// A model's handles as a `Debug` list.
+struct Fields<'a, S>(&'a S);
+
+impl<S: MmStats> fmt::Debug for Fields<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut list = f.debug_list();
+        self.0.__debug_fields(&mut list);
+        list.finish()
     }
 }
 

@@ -56,7 +56,7 @@ pub struct PerThread<S> {
     options: ModelOptions<S>,
 }
 
-impl<S> fmt::Debug for PerThread<S> {
+impl<S: MmStats> fmt::Debug for PerThread<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PerThread")
             .field("options", &self.options)

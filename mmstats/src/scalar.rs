@@ -7,7 +7,7 @@ use crate::shm::region::Word;
 /// A number type a [`Gauge`](crate::Gauge) or [`Static`](crate::Static)
 /// can hold: `u64`, `u32`, `u16`, `u8`, `i64`, `i32`, `i16`, `i8`, `f64`,
 /// `f32` and `bool`.
-pub trait Scalar: Copy + sealed::Sealed {
+pub trait Scalar: Copy + std::fmt::Debug + sealed::Sealed {
     /// The `struct` code written to the file.
     const CODE: Code;
     #[doc(hidden)]

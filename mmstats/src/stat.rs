@@ -32,6 +32,18 @@ pub trait Stat: Sized + sealed::Sealed {
     fn bind(slot: Slot<'_>, init: Option<Self::Init>) -> Self;
 }
 
+/// Starts a handle's `Debug`: its kind, then its label, so every handle
+/// shows what a user wants to see (kind, label, value), never pointers.
+pub(crate) fn debug_handle<'a, 'b>(
+    f: &'a mut fmt::Formatter<'b>,
+    kind: &str,
+    spec: &FieldSpec,
+) -> fmt::DebugStruct<'a, 'b> {
+    let mut out = f.debug_struct(kind);
+    out.field("label", &spec.label);
+    out
+}
+
 pub(crate) mod sealed {
     /// Keeps [`Stat`](super::Stat) implementations inside this crate.
     pub trait Sealed {}

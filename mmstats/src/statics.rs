@@ -1,10 +1,12 @@
 //! [`Static`] and [`StaticText`]: values written once, at creation.
 #![forbid(unsafe_code)]
 
-use crate::layout::StatKind;
+use std::fmt;
+
+use crate::layout::{FieldSpec, StatKind};
 use crate::scalar::Scalar;
 use crate::shm::region::Word;
-use crate::stat::{sealed, Slot, Stat};
+use crate::stat::{debug_handle, sealed, Slot, Stat};
 use crate::text::cut_to_char_boundary;
 
 /// A number written once when the model is created, from the derive's
@@ -26,10 +28,13 @@ use crate::text::cut_to_char_boundary;
 /// assert_eq!(stats.workers.get(), 8);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+///
+/// Its `Debug` shows its type, label and value:
+/// `Static<u32> { label: "workers", value: 8 }`.
 #[must_use]
 pub struct Static<T: Scalar> {
     value: T,
+    spec: &'static FieldSpec,
 }
 
 impl<T: Scalar> Static<T> {
@@ -49,7 +54,19 @@ impl<T: Scalar> Stat for Static<T> {
         let value = init.unwrap_or_else(|| T::from_word(<T::Word as Word>::from_ne([0; 8])));
         let bytes = value.to_word().to_ne();
         slot.write_once(&bytes[..T::CODE.standard_size()]);
-        Static { value }
+        Static {
+            value,
+            spec: slot.spec(),
+        }
+    }
+}
+
+impl<T: Scalar> fmt::Debug for Static<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = format!("Static<{}>", std::any::type_name::<T>());
+        debug_handle(f, &kind, self.spec)
+            .field("value", &self.value)
+            .finish()
     }
 }
 
@@ -71,10 +88,13 @@ impl<T: Scalar> Stat for Static<T> {
 /// assert_eq!(stats.version.get(), env!("CARGO_PKG_VERSION"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+///
+/// Its `Debug` shows its label and value:
+/// `StaticText { label: "version", value: "0.1.0" }`.
 #[must_use]
 pub struct StaticText {
     value: String,
+    spec: &'static FieldSpec,
 }
 
 impl StaticText {
@@ -95,6 +115,17 @@ impl Stat for StaticText {
         let keep = cut_to_char_boundary(&value, slot.spec().size).len();
         value.truncate(keep);
         slot.write_once(value.as_bytes());
-        StaticText { value }
+        StaticText {
+            value,
+            spec: slot.spec(),
+        }
+    }
+}
+
+impl fmt::Debug for StaticText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_handle(f, "StaticText", self.spec)
+            .field("value", &self.value)
+            .finish()
     }
 }

@@ -1,9 +1,11 @@
 //! [`Text`]: a UTF-8 string of fixed capacity.
 #![forbid(unsafe_code)]
 
-use crate::layout::StatKind;
+use std::fmt;
+
+use crate::layout::{FieldSpec, StatKind};
 use crate::place::TextPlace;
-use crate::stat::{sealed, Slot, Stat};
+use crate::stat::{debug_handle, sealed, Slot, Stat};
 
 /// A UTF-8 string of at most `size` bytes (Python's `StringField(size=255)`,
 /// signature `{size}s`). Longer values are cut on a character boundary.
@@ -31,10 +33,13 @@ use crate::stat::{sealed, Slot, Stat};
 /// assert_eq!(stats.user.get(), "naïve c");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+///
+/// Its `Debug` shows its label, value and size:
+/// `Text { label: "user", value: "rob", size: 8 }`.
 #[must_use]
 pub struct Text {
     place: TextPlace,
+    spec: &'static FieldSpec,
 }
 
 /// The longest prefix of `value` that fits `size` bytes and ends on a
@@ -92,6 +97,15 @@ impl Text {
     }
 }
 
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_handle(f, "Text", self.spec)
+            .field("value", &self.get())
+            .field("size", &self.size())
+            .finish()
+    }
+}
+
 impl sealed::Sealed for Text {}
 
 impl Stat for Text {
@@ -99,7 +113,10 @@ impl Stat for Text {
     type Init = String;
 
     fn bind(slot: Slot<'_>, init: Option<String>) -> Self {
-        let text = Text { place: slot.text() };
+        let text = Text {
+            place: slot.text(),
+            spec: slot.spec(),
+        };
         if let Some(value) = init {
             text.set(&value);
         }

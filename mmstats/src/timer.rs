@@ -2,12 +2,13 @@
 #![forbid(unsafe_code)]
 
 use std::cell::Cell;
+use std::fmt;
 use std::time::Duration;
 
 use crate::average::MovingAverage;
 use crate::clock::{Clock, Reading};
 use crate::layout::StatKind;
-use crate::stat::{sealed, Slot, Stat};
+use crate::stat::{debug_handle, sealed, Slot, Stat};
 
 /// The moving average of elapsed seconds (Python's `TimerField(size=100)`,
 /// signature `d`).
@@ -37,7 +38,9 @@ use crate::stat::{sealed, Slot, Stat};
 /// assert!(stats.db_call.last() >= 0.0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+///
+/// Its `Debug` shows its label, the mean and the last time in seconds, and
+/// the window: `Timer { label: "db_call", mean: 0.0011, last: 0.0012, window: 10 }`.
 #[must_use]
 pub struct Timer {
     average: MovingAverage,
@@ -93,6 +96,16 @@ impl Timer {
     }
 }
 
+impl fmt::Debug for Timer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_handle(f, "Timer", self.average.spec())
+            .field("mean", &self.get())
+            .field("last", &self.last())
+            .field("window", &self.window())
+            .finish()
+    }
+}
+
 impl sealed::Sealed for Timer {}
 
 impl Stat for Timer {
@@ -111,7 +124,9 @@ impl Stat for Timer {
 }
 
 /// Times a scope for a [`Timer`]: records the elapsed time when dropped.
-#[derive(Debug)]
+///
+/// Its `Debug` shows the timer's label and the time elapsed so far:
+/// `TimerGuard { timer: "db_call", elapsed: 1.2ms }`.
 #[must_use = "the time is recorded when the guard is dropped; binding it to `_` drops it at once"]
 pub struct TimerGuard<'a> {
     timer: &'a Timer,
@@ -131,6 +146,15 @@ impl TimerGuard<'_> {
         self.timer.record(elapsed);
         std::mem::forget(self);
         elapsed
+    }
+}
+
+impl fmt::Debug for TimerGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerGuard")
+            .field("timer", &self.timer.average.spec().label)
+            .field("elapsed", &self.elapsed())
+            .finish()
     }
 }
 
