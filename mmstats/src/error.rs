@@ -6,7 +6,13 @@ use std::path::PathBuf;
 
 /// Why a model's file could not be created, flushed or removed.
 ///
-/// Every variant names the file (or template) it concerns.
+/// Every variant names the file (or template) it concerns, and its message
+/// is complete: the system's error, when there is one, ends the message
+/// (`cannot create stats file /x/a.mmstats: No such file or directory (os
+/// error 2)`) and is kept in the variant's `error` field, not repeated as
+/// the error's [`source`](std::error::Error::source), so a reporter that
+/// walks the chain (anyhow, `std::error::Report`) prints it once, and
+/// `eprintln!("{e}")` tells the whole story.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -28,13 +34,12 @@ pub enum Error {
         len: usize,
     },
     /// The file could not be created, sized or mapped.
-    #[error("cannot create stats file {path}: {source}")]
+    #[error("cannot create stats file {path}: {error}")]
     Create {
         /// The file being created.
         path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: io::Error,
+        /// The system's error, whose message ends this one's.
+        error: io::Error,
     },
     /// Something other than a stale stats file of this user is in the way;
     /// it is left untouched.
@@ -71,13 +76,12 @@ pub enum Error {
         name: String,
     },
     /// The file could not be flushed to disk.
-    #[error("cannot flush stats file {path}: {source}")]
+    #[error("cannot flush stats file {path}: {error}")]
     Flush {
         /// The file.
         path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: io::Error,
+        /// The system's error, whose message ends this one's.
+        error: io::Error,
     },
     /// The model came through `fork()`: its file belongs to the parent
     /// process, which this process does not remove.
@@ -87,12 +91,11 @@ pub enum Error {
         path: PathBuf,
     },
     /// The file could not be removed.
-    #[error("cannot remove stats file {path}: {source}")]
+    #[error("cannot remove stats file {path}: {error}")]
     Remove {
         /// The file.
         path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: io::Error,
+        /// The system's error, whose message ends this one's.
+        error: io::Error,
     },
 }

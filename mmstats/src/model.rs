@@ -334,13 +334,13 @@ impl<S: MmStats> ModelOptions<S> {
         // alone, even if it cannot see this process.
         publish::lock(&file, &path)?;
         // The mapping keeps the file: a model holds one descriptor.
-        let region = Region::map(file, len).map_err(|source| Error::Create {
+        let region = Region::map(file, len).map_err(|error| Error::Create {
             path: path.clone(),
-            source,
+            error,
         })?;
         let bind_err = |err: BindError| Error::Create {
             path: path.clone(),
-            source: std::io::Error::other(err.to_string()),
+            error: std::io::Error::other(err.to_string()),
         };
         write_headers(&region, &spec, prefix, &layouts)
             .map_err(|e| bind_err(BindError::Cell(e)))?;
@@ -597,9 +597,9 @@ impl<S> Model<S> {
     /// # Errors
     /// [`Error::Flush`] when the kernel reports a write-back error.
     pub fn flush(&self) -> Result<(), Error> {
-        self.file.region.flush().map_err(|source| Error::Flush {
+        self.file.region.flush().map_err(|error| Error::Flush {
             path: self.file.path.clone(),
-            source,
+            error,
         })
     }
 
@@ -612,9 +612,9 @@ impl<S> Model<S> {
         self.file
             .region
             .flush_async()
-            .map_err(|source| Error::Flush {
+            .map_err(|error| Error::Flush {
                 path: self.file.path.clone(),
-                source,
+                error,
             })
     }
 

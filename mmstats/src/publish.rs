@@ -51,9 +51,9 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// reusing anything already there. Returns the file (the only descriptor
 /// the model will hold) and its temporary name.
 pub(crate) fn create_temp(target: &Path, mode: u32, len: usize) -> Result<(File, TempName), Error> {
-    let create_err = |source: io::Error| Error::Create {
+    let create_err = |error: io::Error| Error::Create {
         path: target.to_owned(),
-        source,
+        error,
     };
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target
@@ -91,15 +91,15 @@ pub(crate) fn create_temp(target: &Path, mode: u32, len: usize) -> Result<(File,
 pub(crate) fn lock(file: &File, target: &Path) -> Result<(), Error> {
     rustix::fs::flock(file, FlockOperation::NonBlockingLockExclusive).map_err(|err| Error::Create {
         path: target.to_owned(),
-        source: err.into(),
+        error: err.into(),
     })
 }
 
 /// Gives the temporary file its name, replacing only a stale stats file.
 pub(crate) fn publish(mut temp: TempName, target: &Path) -> Result<(), Error> {
-    let publish_err = |source: io::Error| Error::Create {
+    let publish_err = |error: io::Error| Error::Create {
         path: target.to_owned(),
-        source,
+        error,
     };
     match rustix::fs::renameat_with(CWD, &temp.path, CWD, target, RenameFlags::NOREPLACE) {
         Ok(()) => {}
@@ -122,9 +122,9 @@ fn replace_stale(temp: &Path, target: &Path) -> Result<(), Error> {
     // rename(2) replaces the directory entry, never what a link points to,
     // so even if the entry changed since the check nothing is written
     // through it.
-    fs::rename(temp, target).map_err(|source| Error::Create {
+    fs::rename(temp, target).map_err(|error| Error::Create {
         path: target.to_owned(),
-        source,
+        error,
     })
 }
 
@@ -208,9 +208,9 @@ const LOCK_ATTEMPTS: u32 = 10;
 
 /// Removes `path` if it is still the file `own` refers to.
 pub(crate) fn remove_own(path: &Path, own: &File) -> Result<(), Error> {
-    let remove_err = |source: io::Error| Error::Remove {
+    let remove_err = |error: io::Error| Error::Remove {
         path: path.to_owned(),
-        source,
+        error,
     };
     let own = own.metadata().map_err(remove_err)?;
     match fs::symlink_metadata(path) {
@@ -234,10 +234,10 @@ pub(crate) fn remove_thread_files(
 ) -> Result<(), Error> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(source) => {
+        Err(error) => {
             return Err(Error::Remove {
                 path: dir.to_owned(),
-                source,
+                error,
             })
         }
     };
@@ -258,7 +258,7 @@ pub(crate) fn remove_thread_files(
         match fs::remove_file(&path) {
             Ok(()) => {}
             Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-            Err(source) => return Err(Error::Remove { path, source }),
+            Err(error) => return Err(Error::Remove { path, error }),
         }
     }
     Ok(())

@@ -11,19 +11,22 @@ use crate::format::SignatureError;
 ///
 /// Errors about the file's content name the byte offset where the problem
 /// is; errors from [`StatsFile::open`](super::StatsFile::open) name the file.
+/// A message is complete: the underlying error, when there is one, ends it
+/// and is kept in the variant's `error` field, not repeated as the error's
+/// [`source`](std::error::Error::source), so a reporter walking the chain
+/// prints it once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReadError {
     /// The file could not be opened, inspected or mapped.
-    #[error("{}: cannot {action}: {source}", .path.display())]
+    #[error("{}: cannot {action}: {error}", .path.display())]
     Io {
         /// The path as given to `open`.
         path: PathBuf,
         /// What was being done.
         action: IoAction,
-        /// The system's error.
-        #[source]
-        source: io::Error,
+        /// The system's error, whose message ends this one's.
+        error: io::Error,
     },
     /// The path names something other than a regular file (a directory, a
     /// FIFO, a device).
@@ -67,7 +70,7 @@ pub enum ReadError {
         available: usize,
     },
     /// A field's signature cannot be parsed or holds no value.
-    #[error("field at offset {field}: bad signature \"{signature}\" at offset {offset}: {source}")]
+    #[error("field at offset {field}: bad signature \"{signature}\" at offset {offset}: {error}")]
     BadSignature {
         /// Offset of the field's `label_len`.
         field: usize,
@@ -75,9 +78,8 @@ pub enum ReadError {
         offset: usize,
         /// The signature, ASCII-escaped (and shortened if very long).
         signature: String,
-        /// What is wrong with it.
-        #[source]
-        source: SignatureError,
+        /// What is wrong with it; its message ends this one's.
+        error: SignatureError,
     },
     /// A `write_buffer` byte other than 0, 1 or 255.
     #[error("field at offset {field}: write_buffer {found} at offset {offset} is not 0, 1 or 255")]

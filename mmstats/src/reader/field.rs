@@ -561,7 +561,7 @@ fn read_field(view: &View, at: usize, scratch: &mut Scratch) -> Result<Option<Pa
         return Err(truncated(view, at, sig_at, sig_len, FieldPart::Signature));
     }
     let entry = read_signature(view, sig_at, sig_len, scratch)
-        .map_err(|source| bad_signature(at, sig_at, scratch.signature(sig_len), source))?;
+        .map_err(|error| bad_signature(at, sig_at, scratch.signature(sig_len), error))?;
     let Some(sig) = scratch.signatures.signature(entry) else {
         // Cannot happen: `read_signature` filled the entry.
         return Err(bad_signature(
@@ -692,12 +692,12 @@ fn shrunk(view: &View, field: usize) -> Failed {
 
 #[cold]
 #[inline(never)]
-fn bad_signature(field: usize, offset: usize, bytes: &[u8], source: SignatureError) -> Failed {
+fn bad_signature(field: usize, offset: usize, bytes: &[u8], error: SignatureError) -> Failed {
     Box::new(ReadError::BadSignature {
         field,
         offset,
         signature: show_signature(bytes),
-        source,
+        error,
     })
 }
 

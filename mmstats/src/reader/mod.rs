@@ -132,10 +132,10 @@ impl StatsFile {
     /// if byte 0 is not 1. Their messages start with `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<StatsFile, ReadError> {
         let path = path.as_ref();
-        let io_error = |action, source| ReadError::Io {
+        let io_error = |action, error| ReadError::Io {
             path: path.to_owned(),
             action,
-            source,
+            error,
         };
         let file = open_nonblocking(path).map_err(|e| io_error(IoAction::Open, e))?;
         let meta = file
