@@ -71,6 +71,13 @@ impl fmt::Debug for Average {
     }
 }
 
+// Unwind safety. The count and total in `Cell`s change only inside
+// `add`, which calls no user code and cannot panic, so a panic caught with
+// `catch_unwind` never interrupts an update and cannot leave them out of
+// step; even if one did, the cost would be a wrong mean, not unsoundness.
+// So a model may be used across `catch_unwind` without `AssertUnwindSafe`.
+impl std::panic::RefUnwindSafe for Average {}
+
 impl sealed::Sealed for Average {}
 
 impl Stat for Average {
@@ -231,6 +238,13 @@ impl fmt::Debug for MovingAverage {
             .finish()
     }
 }
+
+// Unwind safety, as for `Average`: the window changes only inside `add`,
+// which calls no user code and takes the `RefCell` with `try_borrow_mut`,
+// so nothing there panics. The worst a caught panic could leave, were one
+// possible mid-update, is a window whose running sum missed a sample: a
+// wrong moving mean, never an unsound state.
+impl std::panic::RefUnwindSafe for MovingAverage {}
 
 impl sealed::Sealed for MovingAverage {}
 

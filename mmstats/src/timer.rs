@@ -106,6 +106,12 @@ impl fmt::Debug for Timer {
     }
 }
 
+// Unwind safety: `last` and the moving average change only while a sample
+// is recorded, which runs no user code and cannot panic; a panic in a timed
+// scope unwinds through the guard, which records a whole sample. See
+// `MovingAverage` for the worst case, a wrong mean.
+impl std::panic::RefUnwindSafe for Timer {}
+
 impl sealed::Sealed for Timer {}
 
 impl Stat for Timer {
@@ -124,6 +130,32 @@ impl Stat for Timer {
 }
 
 /// Times a scope for a [`Timer`]: records the elapsed time when dropped.
+///
+/// A panic in the timed scope unwinds through the guard, which records the
+/// time as usual. Models, timers included, are `UnwindSafe` and
+/// `RefUnwindSafe`: `catch_unwind` takes a closure using a model without
+/// `AssertUnwindSafe`, since recording a sample runs no user code and
+/// cannot be interrupted half-way.
+///
+/// ```
+/// use mmstats::{MmStats, Timer};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     job: Timer,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// let result = std::panic::catch_unwind(|| {
+///     let _timing = stats.job.start();
+///     std::panic::resume_unwind(Box::new("the job failed")); // as a panic would
+/// });
+/// assert!(result.is_err());
+/// assert!(stats.job.last() >= 0.0); // the failed job's time was recorded
+/// assert_eq!(stats.job.get(), stats.job.last());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// Its `Debug` shows the timer's label and the time elapsed so far:
 /// `TimerGuard { timer: "db_call", elapsed: 1.2ms }`.
