@@ -4,8 +4,6 @@
 //! `std::error::Report`) therefore shows each cause once, and a plain
 //! `{}` still says why.
 
-use std::error::Error as _;
-
 use mmstats::reader::{ReadError, StatsFile};
 use mmstats::{Counter, Error, MmStats};
 

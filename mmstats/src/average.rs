@@ -41,6 +41,18 @@ pub struct Average {
 
 impl Average {
     /// Adds a sample to the mean.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Average};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { a: Average }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.a.add(2.0);
+    /// stats.a.add(4.0);
+    /// assert_eq!(stats.a.get(), 3.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn add(&self, value: f64) {
         let count = self.count.get() + 1;
@@ -51,12 +63,33 @@ impl Average {
     }
 
     /// The current mean (0 before the first sample).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Average};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { a: Average }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.a.get(), 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn get(&self) -> f64 {
         f64::from_bits(self.place.load())
     }
 
     /// How many samples were added.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Average};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { a: Average }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.a.add(1.0);
+    /// assert_eq!(stats.a.count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn count(&self) -> u64 {
         self.count.get()
     }
@@ -204,6 +237,19 @@ impl MovingAverage {
     }
 
     /// Adds a sample.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, MovingAverage};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { #[mmstats(window = 2)] m: MovingAverage }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// for x in [1.0, 2.0, 6.0] {
+    ///     stats.m.add(x);
+    /// }
+    /// assert_eq!(stats.m.get(), 4.0); // the last two
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn add(&self, value: f64) {
         // Never re-entered (nothing here calls out), so the borrow succeeds.
@@ -214,12 +260,32 @@ impl MovingAverage {
     }
 
     /// The current mean (0 before the first sample).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, MovingAverage};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { m: MovingAverage }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.m.get(), 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn get(&self) -> f64 {
         f64::from_bits(self.place.load())
     }
 
     /// How many samples the mean covers at most.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, MovingAverage};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { #[mmstats(window = 10)] m: MovingAverage }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.m.window(), 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn window(&self) -> usize {
         self.window.borrow().values.len()
     }

@@ -41,30 +41,84 @@ pub struct Counter {
 
 impl Counter {
     /// Adds one.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.n.incr();
+    /// assert_eq!(stats.n.get(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn incr(&self) {
         self.add(1);
     }
 
     /// Adds `amount` (wrapping).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.n.add(5);
+    /// assert_eq!(stats.n.get(), 5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn add(&self, amount: u64) {
         self.place.store(self.place.load().wrapping_add(amount));
     }
 
     /// Subtracts `amount` (wrapping below zero, as Python's did).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.n.sub(1); // wraps below zero
+    /// assert_eq!(stats.n.get(), u64::MAX);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn sub(&self, amount: u64) {
         self.place.store(self.place.load().wrapping_sub(amount));
     }
 
     /// Sets the value.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.n.set(42);
+    /// assert_eq!(stats.n.get(), 42);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn set(&self, value: u64) {
         self.place.store(value);
     }
 
     /// The current value.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.n.get(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn get(&self) -> u64 {
         self.place.load()

@@ -13,6 +13,30 @@ use std::path::PathBuf;
 /// the error's [`source`](std::error::Error::source), so a reporter that
 /// walks the chain (anyhow, `std::error::Report`) prints it once, and
 /// `eprintln!("{e}")` tells the whole story.
+///
+/// ```
+/// use mmstats::{Counter, Error, MmStats};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     done: Counter,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let err = Stats::options().path(dir.path().join("missing")).create().unwrap_err();
+/// match &err {
+///     Error::Create { path, error } => {
+///         assert!(path.starts_with(dir.path()));
+///         assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
+///     }
+///     other => panic!("{other}"),
+/// }
+/// // The whole story in one line: the file, then the system's error.
+/// let message = err.to_string();
+/// assert!(message.starts_with("cannot create stats file "), "{message}");
+/// assert!(message.ends_with("No such file or directory (os error 2)"), "{message}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

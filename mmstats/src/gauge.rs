@@ -48,12 +48,33 @@ pub struct Gauge<T: Scalar> {
 
 impl<T: Scalar> Gauge<T> {
     /// Sets the value.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Gauge};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { level: Gauge<i32> }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.level.set(-3);
+    /// assert_eq!(stats.level.get(), -3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn set(&self, value: T) {
         self.place.store(value.to_word());
     }
 
     /// The current value.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Gauge};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { #[mmstats(initial = true)] up: Gauge<bool> }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert!(stats.up.get());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn get(&self) -> T {
         T::from_word(self.place.load())

@@ -200,6 +200,22 @@ const FILE_EXTENSION: &str = ".mmstats";
 
 /// The permissions of a new stats file unless [`ModelOptions::mode`] says
 /// otherwise: the owner reads and writes, nobody else can read.
+///
+/// ```
+/// use std::os::unix::fs::PermissionsExt;
+/// use mmstats::{Counter, MmStats, DEFAULT_MODE};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     done: Counter,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// let mode = std::fs::metadata(stats.path())?.permissions().mode();
+/// assert_eq!(mode & 0o777, DEFAULT_MODE);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_MODE: u32 = 0o600;
 
 impl<S: MmStats> ModelOptions<S> {
@@ -218,6 +234,16 @@ impl<S: MmStats> ModelOptions<S> {
     /// The directory for the file (default: `$MMSTATS_PATH`, else the
     /// temporary directory). `{CMD}`, `{PID}`, `{TID}` and `{MODEL}` are
     /// substituted in it as in the file name.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// let stats = Stats::options().path(dir.path()).create()?;
+    /// assert!(stats.path().starts_with(dir.path()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn path(mut self, dir: impl Into<PathBuf>) -> Self {
         self.dir = Some(dir.into());
         self
@@ -262,12 +288,32 @@ impl<S: MmStats> ModelOptions<S> {
 
     /// A label prefix replacing the one the model declares; it is prepended
     /// to every label, the sys fields' included.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// let stats = Stats::options().path(dir.path()).label_prefix("web.").create()?;
+    /// assert_eq!(stats.label_prefix(), "web.");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn label_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.label_prefix = Some(prefix.into());
         self
     }
 
     /// The byte layout (default: [`Layout::Aligned`]).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter, Layout};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// let stats = Stats::options().path(dir.path()).layout(Layout::PythonExact).create()?;
+    /// assert_eq!(stats.layout(), Layout::PythonExact);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn layout(mut self, layout: Layout) -> Self {
         self.layout = layout;
         self
@@ -275,6 +321,17 @@ impl<S: MmStats> ModelOptions<S> {
 
     /// The file's permission bits (default [`DEFAULT_MODE`], `0o600`); the
     /// umask does not apply. Use `0o644` to let other users' tools read it.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// use std::os::unix::fs::PermissionsExt;
+    /// let stats = Stats::options().path(dir.path()).mode(0o644).create()?;
+    /// assert_eq!(std::fs::metadata(stats.path())?.permissions().mode() & 0o777, 0o644);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn mode(mut self, mode: u32) -> Self {
         self.mode = mode & 0o777;
         self
@@ -282,6 +339,18 @@ impl<S: MmStats> ModelOptions<S> {
 
     /// Whether dropping the model deletes its file (default: no, so the
     /// last values stay readable after the process ends).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// let stats = Stats::options().path(dir.path()).remove_on_drop(true).create()?;
+    /// let path = stats.path().to_owned();
+    /// drop(stats);
+    /// assert!(!path.exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn remove_on_drop(mut self, remove: bool) -> Self {
         self.remove_on_drop = remove;
         self
@@ -302,6 +371,19 @@ impl<S: MmStats> ModelOptions<S> {
     /// name (choose another with [`filename`](ModelOptions::filename)), and
     /// [`Error::Occupied`] when something other than a stale stats file of
     /// this user has it (it is left untouched).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.n.incr();
+    /// // The name is taken while the model lives.
+    /// let again = Stats::options().path(dir.path()).create();
+    /// assert!(matches!(again, Err(mmstats::Error::InUse { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn create(self) -> Result<Model<S>, Error> {
         let spec = S::__MODEL;
         let subs = Substitutions::current(spec.name);
@@ -338,6 +420,10 @@ impl<S: MmStats> ModelOptions<S> {
             path: path.clone(),
             error,
         })?;
+        // Registered from the start (the inode keeps its identity through
+        // the rename): another model of this process that wants the name
+        // while this one is published is told that this process holds it.
+        let live = Live::register(region.file());
         let bind_err = |err: BindError| Error::Create {
             path: path.clone(),
             error: std::io::Error::other(err.to_string()),
@@ -363,7 +449,6 @@ impl<S: MmStats> ModelOptions<S> {
                 .map_err(|e| bind_err(BindError::Cell(e)))?;
         }
         publish::publish(temp, &path)?;
-        let live = Live::register(region.file());
         Ok(Model {
             stats,
             file: ModelFile {
@@ -567,26 +652,78 @@ impl<S: MmStats> fmt::Debug for Fields<'_, S> {
 
 impl<S> Model<S> {
     /// The file's path.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert!(stats.path().starts_with(dir.path()));
+    /// assert!(stats.path().extension().is_some_and(|ext| ext == "mmstats"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn path(&self) -> &Path {
         &self.file.path
     }
 
     /// The file's size in bytes (a whole number of pages).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.len() % mmstats::format::PAGE_SIZE, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.file.region.len()
     }
 
     /// Always false: a stats file holds at least its version byte.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert!(!stats.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         false
     }
 
     /// The layout the file was written in.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.layout(), mmstats::Layout::Aligned);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn layout(&self) -> Layout {
         self.file.layout
     }
 
     /// The label prefix in effect.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(label_prefix = "app.")]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.label_prefix(), "app.");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn label_prefix(&self) -> &str {
         &self.file.label_prefix
     }
@@ -596,6 +733,17 @@ impl<S> Model<S> {
     ///
     /// # Errors
     /// [`Error::Flush`] when the kernel reports a write-back error.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.n.incr();
+    /// stats.flush()?; // on disk now, should the machine crash
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn flush(&self) -> Result<(), Error> {
         self.file.region.flush().map_err(|error| Error::Flush {
             path: self.file.path.clone(),
@@ -608,6 +756,17 @@ impl<S> Model<S> {
     ///
     /// # Errors
     /// [`Error::Flush`] when the kernel refuses.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.n.incr();
+    /// stats.flush_async()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn flush_async(&self) -> Result<(), Error> {
         self.file
             .region
@@ -651,6 +810,18 @@ impl<S> Model<S> {
     /// [`Error::Remove`] when a file cannot be deleted; the model is
     /// unmapped all the same. [`Error::Inherited`] in a forked child: the
     /// file is the parent's (see [`is_inherited`](Model::is_inherited)).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// let path = stats.path().to_owned();
+    /// stats.remove()?;
+    /// assert!(!path.exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn remove(mut self) -> Result<(), Error> {
         let file = &mut self.file;
         file.removed = true;

@@ -21,6 +21,13 @@ use crate::shm::region::{BadCell, Region, SeqText, Shared, Word};
     label = "not a field type of mmstats",
     note = "fields of a `#[derive(MmStats)]` model are Counter, Average, MovingAverage, Timer, Gauge<T>, Text, Static<T> or StaticText"
 )]
+///
+/// ```
+/// use mmstats::{layout::StatKind, Counter, Stat};
+///
+/// // What the derive asks of each field's type.
+/// assert_eq!(<Counter as Stat>::KIND, StatKind::Counter);
+/// ```
 pub trait Stat: Sized + sealed::Sealed {
     /// What kind of statistic the type is.
     const KIND: StatKind;

@@ -39,6 +39,16 @@ pub struct Static<T: Scalar> {
 
 impl<T: Scalar> Static<T> {
     /// The value written at creation.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Static};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { #[mmstats(value = 4)] n: Static<u16> }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.n.get(), 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get(&self) -> T {
         self.value
     }
@@ -99,6 +109,16 @@ pub struct StaticText {
 
 impl StaticText {
     /// The text written at creation (after cutting to size).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, StaticText};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { #[mmstats(value = "v1")] s: StaticText }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.s.get(), "v1");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get(&self) -> &str {
         &self.value
     }

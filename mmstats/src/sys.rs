@@ -23,6 +23,24 @@ pub const SYS_FIELDS: [FieldSpec; 7] = [
 ];
 
 /// The value `org.rust.version` holds.
+///
+/// ```
+/// use mmstats::reader::{StatsFile, Value};
+/// use mmstats::{Counter, MmStats, RUST_VERSION};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     done: Counter,
+/// }
+///
+/// assert!(RUST_VERSION.starts_with("mmstats "));
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// let fields = StatsFile::open(stats.path())?.read_all()?;
+/// let version = fields.iter().find(|f| f.label == "org.rust.version").map(|f| &f.value);
+/// assert_eq!(version, Some(&Value::Str(RUST_VERSION.into())));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const RUST_VERSION: &str = concat!(
     "mmstats ",
     env!("CARGO_PKG_VERSION"),

@@ -58,6 +58,17 @@ pub(crate) fn cut_to_char_boundary(value: &str, size: usize) -> &str {
 
 impl Text {
     /// Sets the text, cut to the field's size on a character boundary.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Text};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { #[mmstats(size = 4)] t: Text }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.t.set("hello");
+    /// assert_eq!(stats.t.get(), "hell");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn set(&self, value: &str) {
         self.place
@@ -85,6 +96,16 @@ impl Text {
     }
 
     /// The current text (invalid UTF-8 shown as U+FFFD).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Text};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { t: Text }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.t.get(), "");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get(&self) -> String {
         let mut bytes = Vec::new();
         self.place.read(&mut bytes);
@@ -92,6 +113,16 @@ impl Text {
     }
 
     /// The field's capacity in bytes.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Text};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { #[mmstats(size = 64)] t: Text }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.t.size(), 64);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn size(&self) -> usize {
         self.place.size()
     }

@@ -51,6 +51,20 @@ pub struct Timer {
 impl Timer {
     /// Starts timing; the returned guard records the elapsed time when it
     /// is dropped or [stopped](TimerGuard::stop).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Timer};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { t: Timer }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// {
+    ///     let _timing = stats.t.start();
+    ///     // the work
+    /// } // recorded here
+    /// assert_eq!(stats.t.get(), stats.t.last());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn start(&self) -> TimerGuard<'_> {
         TimerGuard {
@@ -60,6 +74,17 @@ impl Timer {
     }
 
     /// Runs `f`, records how long it took, and returns its value.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Timer};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { t: Timer }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// let rows = stats.t.time(|| 3);
+    /// assert_eq!(rows, 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn time<R>(&self, f: impl FnOnce() -> R) -> R {
         let _guard = self.start();
@@ -67,12 +92,35 @@ impl Timer {
     }
 
     /// Records an elapsed time measured elsewhere.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Timer};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { t: Timer }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.t.record(std::time::Duration::from_millis(250));
+    /// assert_eq!(stats.t.last(), 0.25);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn record(&self, elapsed: Duration) {
         self.record_secs(elapsed.as_secs_f64());
     }
 
     /// Records an elapsed time in seconds.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Timer};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { t: Timer }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.t.record_secs(1.0);
+    /// stats.t.record_secs(3.0);
+    /// assert_eq!(stats.t.get(), 2.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn record_secs(&self, seconds: f64) {
         self.last.set(seconds);
@@ -80,17 +128,48 @@ impl Timer {
     }
 
     /// The moving average of the recorded times, in seconds.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Timer};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { t: Timer }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.t.get(), 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn get(&self) -> f64 {
         self.average.get()
     }
 
     /// The last recorded time in seconds (0 before the first).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Timer};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { t: Timer }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.t.record_secs(0.5);
+    /// assert_eq!(stats.t.last(), 0.5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn last(&self) -> f64 {
         self.last.get()
     }
 
     /// How many samples the average covers at most.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Timer};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { #[mmstats(window = 10)] t: Timer }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.t.window(), 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn window(&self) -> usize {
         self.average.window()
     }
@@ -167,12 +246,35 @@ pub struct TimerGuard<'a> {
 
 impl TimerGuard<'_> {
     /// The time elapsed so far.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Timer};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { t: Timer }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// let timing = stats.t.start();
+    /// assert!(timing.elapsed() < std::time::Duration::from_secs(60));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn elapsed(&self) -> Duration {
         let clock = &self.timer.clock;
         clock.between(self.started, clock.now())
     }
 
     /// Records the elapsed time now and returns it.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Timer};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { t: Timer }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// let timing = stats.t.start();
+    /// let took = timing.stop(); // recorded now
+    /// assert_eq!(stats.t.last(), took.as_secs_f64());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stop(self) -> Duration {
         let elapsed = self.elapsed();
         self.timer.record(elapsed);
