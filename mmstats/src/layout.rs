@@ -28,10 +28,10 @@
 //! let spec = FieldSpec::new("done", StatKind::Counter, None, None);
 //! let aligned = layout_field(&spec, 1, 4, Layout::Aligned);
 //! let exact = layout_field(&spec, 1, 4, Layout::PythonExact);
-//! assert_eq!(aligned.sig.as_bytes(), b"=1xQ"); // one pad byte: the u64 at offset 16
+//! assert_eq!(aligned.sig.as_bytes(), b"=2xQ"); // two pad bytes: the u64 at offset 16
 //! assert_eq!(aligned.value, 16);
 //! assert_eq!(exact.sig.as_bytes(), b"Q"); // Python's: double buffered, unaligned
-//! assert_eq!(exact.value, 12);
+//! assert_eq!(exact.value, 11);
 //! ```
 
 use crate::format::{Code, PAGE_SIZE, UNBUFFERED};
