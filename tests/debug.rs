@@ -1,6 +1,8 @@
 //! `Debug` of every handle and of a model shows what a user wants to see:
 //! kind, label and current value, never pointers or internal state.
 
+use std::fmt::Debug;
+
 use mmstats::{
     Average, Counter, Gauge, MmStats, MovingAverage, PerThread, Static, StaticText, Text, Timer,
 };
@@ -44,45 +46,40 @@ fn handles_show_kind_label_and_value() {
     stats.db_call.record_secs(0.5);
     stats.last_user.set("rob");
 
-    let cases = [
+    let cases: [(&dyn Debug, &str); 9] = [
+        (&stats.done, r#"Counter { label: "done", value: 3 }"#),
+        (&stats.queue, r#"Gauge<u32> { label: "queue", value: 7 }"#),
         (
-            format!("{:?}", stats.done),
-            r#"Counter { label: "done", value: 3 }"#,
-        ),
-        (
-            format!("{:?}", stats.queue),
-            r#"Gauge<u32> { label: "queue", value: 7 }"#,
-        ),
-        (
-            format!("{:?}", stats.healthy),
+            &stats.healthy,
             r#"Gauge<bool> { label: "healthy", value: true }"#,
         ),
         (
-            format!("{:?}", stats.batch),
+            &stats.batch,
             r#"Average { label: "batch", value: 1.5, count: 2 }"#,
         ),
         (
-            format!("{:?}", stats.latency),
+            &stats.latency,
             r#"MovingAverage { label: "latency", value: 4.0, window: 2 }"#,
         ),
         (
-            format!("{:?}", stats.db_call),
+            &stats.db_call,
             r#"Timer { label: "db_call", mean: 0.5, last: 0.5, window: 100 }"#,
         ),
         (
-            format!("{:?}", stats.last_user),
+            &stats.last_user,
             r#"Text { label: "user", value: "rob", size: 8 }"#,
         ),
         (
-            format!("{:?}", stats.workers),
+            &stats.workers,
             r#"Static<u32> { label: "workers", value: 8 }"#,
         ),
         (
-            format!("{:?}", stats.version),
+            &stats.version,
             r#"StaticText { label: "version", value: "1.2.3" }"#,
         ),
     ];
-    for (debug, want) in cases {
+    for (handle, want) in cases {
+        let debug = format!("{handle:?}");
         assert_eq!(debug, want);
         no_internals(&debug);
     }
