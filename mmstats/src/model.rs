@@ -61,11 +61,39 @@ pub trait MmStats: Sized + 'static {
     ///
     /// # Errors
     /// See [`ModelOptions::create`].
+    ///
+    /// ```
+    /// use mmstats::{Counter, MmStats};
+    ///
+    /// #[derive(MmStats)]
+    /// struct Stats {
+    ///     done: Counter,
+    /// }
+    ///
+    /// let stats = <Stats as MmStats>::create()?; // or `Stats::create()`
+    /// assert!(stats.path().to_string_lossy().ends_with("-Stats.mmstats") || std::env::var_os(mmstats::ENV_FILES).is_some());
+    /// stats.remove()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn create() -> Result<Model<Self>, Error> {
         Self::options().create()
     }
 
     /// Options for creating the model's file.
+    ///
+    /// ```
+    /// use mmstats::{Counter, MmStats};
+    ///
+    /// #[derive(MmStats)]
+    /// struct Stats {
+    ///     done: Counter,
+    /// }
+    ///
+    /// # let dir = tempfile::tempdir()?;
+    /// let stats = <Stats as MmStats>::options().path(dir.path()).create()?; // or `Stats::options()`
+    /// assert!(stats.path().starts_with(dir.path()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn options() -> ModelOptions<Self> {
         ModelOptions::new()
     }
