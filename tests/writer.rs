@@ -702,3 +702,70 @@ fn text_of_every_length_reads_back_over_stale_bytes() {
         }
     }
 }
+
+#[test]
+fn a_file_name_template_names_a_file_not_a_path() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("a/b");
+    std::fs::create_dir_all(&dir).unwrap();
+    for template in [
+        "../../escape-{PID}.mmstats",
+        "/etc/abs-{PID}.mmstats",
+        "new\nline-{PID}.mmstats",
+        ".hidden-{PID}.mmstats",
+    ] {
+        let err = Bare::options()
+            .path(&dir)
+            .filename(template)
+            .create()
+            .unwrap_err();
+        assert!(
+            matches!(err, mmstats::Error::Template { .. }),
+            "{template:?}: {err}"
+        );
+        assert!(err.to_string().contains("template"), "{err}");
+    }
+    // Nothing was created anywhere.
+    let mut found = Vec::new();
+    let mut stack = vec![parent.path().to_owned()];
+    while let Some(at) = stack.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(entry.path());
+            } else {
+                found.push(entry.path());
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:?}");
+    assert!(!std::path::Path::new(&format!("/etc/abs-{}.mmstats", std::process::id())).exists());
+}
+
+#[test]
+fn planted_temporary_names_do_not_block_creation() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "planted.mmstats";
+    // Every name of the old, predictable scheme a writer of this process
+    // would have tried.
+    for n in 0..200 {
+        let planted = dir
+            .path()
+            .join(format!(".{name}.{}.{n}.tmp", std::process::id()));
+        std::fs::write(planted, b"planted").unwrap();
+    }
+    let stats = Bare::options()
+        .path(dir.path())
+        .filename(name)
+        .create()
+        .unwrap();
+    stats.only.incr();
+    // The planted files are untouched, and no temporary file is left.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 201);
+    assert!(names.iter().any(|n| n == name));
+}

@@ -284,7 +284,11 @@ impl<S: MmStats> ModelOptions<S> {
     /// model struct's name as written (`WorkerStats`); `{{` and `}}` are
     /// literal braces.
     ///
-    /// The name it gives must end in `.mmstats`, where the tools look:
+    /// The template names a file, not a path: a `/`, a NUL or another
+    /// control character, or a leading `.` (a hidden name, which the tools
+    /// skip) in the name it gives is refused with [`Error::Template`]
+    /// (choose the directory with [`path`](ModelOptions::path)). The name
+    /// must end in `.mmstats`, where the tools look:
     /// [`create`](ModelOptions::create) refuses any other with
     /// [`Error::Extension`]. Two live models of one process cannot share a
     /// name ([`Error::InUse`]): keep `{MODEL}` in a template for models of
@@ -307,6 +311,12 @@ impl<S: MmStats> ModelOptions<S> {
     ///
     /// let err = WorkerStats::options().path(dir.path()).filename("{CMD}").create().unwrap_err();
     /// assert!(matches!(err, mmstats::Error::Extension { .. }));
+    /// let err = WorkerStats::options()
+    ///     .path(dir.path())
+    ///     .filename("../{CMD}.mmstats")
+    ///     .create()
+    ///     .unwrap_err();
+    /// assert!(matches!(err, mmstats::Error::Template { .. }));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn filename(mut self, template: impl Into<String>) -> Self {
@@ -390,7 +400,9 @@ impl<S: MmStats> ModelOptions<S> {
     /// complete, so readers never see it half-written.
     ///
     /// # Errors
-    /// [`Error::Template`] for a malformed template, [`Error::LabelTooLong`]
+    /// [`Error::Template`] for a malformed template or one that gives no
+    /// plain file name (see [`filename`](ModelOptions::filename)),
+    /// [`Error::LabelTooLong`]
     /// when the label prefix makes a label exceed 65535 bytes,
     /// [`Error::Extension`] when the file name does not end in `.mmstats`
     /// (the tools would never find the file), [`Error::Create`] when the
@@ -425,6 +437,12 @@ impl<S: MmStats> ModelOptions<S> {
             .unwrap_or_else(crate::defaults::default_filename);
         let filename = Template::parse(&filename_source)?;
         let name = filename.expand(&subs);
+        if let Err(reason) = crate::template::check_file_name(&name) {
+            return Err(Error::Template {
+                template: filename_source,
+                reason,
+            });
+        }
         if !name.ends_with(FILE_EXTENSION) {
             return Err(Error::Extension {
                 template: filename_source,

@@ -44,7 +44,33 @@ impl Drop for TempName {
     }
 }
 
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+/// How many temporary names a writer tries before it gives up: each is
+/// new and unpredictable, so only a directory filling up with files of
+/// those names (planted by someone who guesses 64 random bits) or an
+/// unusable random source makes it try more than once.
+const TEMP_ATTEMPTS: u32 = 16;
+
+/// A temporary name for `name` in `dir`: `.NAME.PID.RANDOM.tmp`, with 64
+/// random bits in hexadecimal, so that no one can plant a file of the name
+/// a writer is about to use.
+fn temp_name(dir: &Path, name: &str) -> PathBuf {
+    let mut random = [0u8; 8];
+    // getrandom(2) fills a buffer this small at once; should it fail, the
+    // clock and a counter still make the name new, if predictable.
+    let filled = rustix::rand::getrandom(&mut random, rustix::rand::GetRandomFlags::empty());
+    if !matches!(filled, Ok(n) if n == random.len()) {
+        static FALLBACK: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        random = (nanos ^ FALLBACK.fetch_add(1, Ordering::Relaxed).rotate_left(32)).to_ne_bytes();
+    }
+    dir.join(format!(
+        ".{name}.{}.{:016x}.tmp",
+        std::process::id(),
+        u64::from_ne_bytes(random)
+    ))
+}
 
 /// Creates an empty file of `len` bytes next to `target`, readable and
 /// writable as `mode` says (the umask does not apply), never following or
@@ -62,13 +88,21 @@ pub(crate) fn create_temp(target: &Path, mode: u32, len: usize) -> Result<(File,
         .unwrap_or_default();
     let flags = OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::RDWR | OFlags::CLOEXEC;
     let mode = Mode::from_raw_mode(mode & 0o777);
-    let mut attempt = 0;
+    let mut attempt = 1;
     let (fd, path) = loop {
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
+        let path = temp_name(dir, &name);
         match rustix::fs::openat(CWD, &path, flags, mode) {
             Ok(fd) => break (fd, path),
-            Err(Errno::EXIST) if attempt < 100 => attempt += 1,
+            Err(Errno::EXIST) if attempt < TEMP_ATTEMPTS => attempt += 1,
+            Err(Errno::EXIST) => {
+                return Err(create_err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!(
+                        "{TEMP_ATTEMPTS} temporary names were taken, the last {}",
+                        path.display()
+                    ),
+                )))
+            }
             Err(err) => return Err(create_err(err.into())),
         }
     };
@@ -95,41 +129,77 @@ pub(crate) fn lock(file: &File, target: &Path) -> Result<(), Error> {
     })
 }
 
+/// How many times publishing starts over because the name changed under
+/// it (a stale file removed by a cleaner, another writer's file appearing):
+/// each time someone else made progress, so this is never reached but by a
+/// directory that is being changed without pause.
+const PUBLISH_ATTEMPTS: u32 = 100;
+
 /// Gives the temporary file its name, replacing only a stale stats file.
+///
+/// A stale file is replaced while this writer holds its lock, and only if
+/// the name still leads to it then: a cleaner (which takes the same lock
+/// before it removes a file by name) can therefore never remove the new
+/// file in its place, and a stale file that vanishes meanwhile only makes
+/// the name free.
 pub(crate) fn publish(mut temp: TempName, target: &Path) -> Result<(), Error> {
     let publish_err = |error: io::Error| Error::Create {
         path: target.to_owned(),
         error,
     };
-    match rustix::fs::renameat_with(CWD, &temp.path, CWD, target, RenameFlags::NOREPLACE) {
-        Ok(()) => {}
-        Err(Errno::EXIST) => replace_stale(&temp.path, target)?,
-        Err(Errno::INVAL | Errno::NOSYS) => match fs::hard_link(&temp.path, target) {
-            Ok(()) => fs::remove_file(&temp.path).map_err(publish_err)?,
-            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
-                replace_stale(&temp.path, target)?
+    let mut attempt = 1;
+    loop {
+        let taken =
+            match rustix::fs::renameat_with(CWD, &temp.path, CWD, target, RenameFlags::NOREPLACE) {
+                Ok(()) => false,
+                Err(Errno::EXIST) => true,
+                Err(Errno::INVAL | Errno::NOSYS) => match fs::hard_link(&temp.path, target) {
+                    Ok(()) => {
+                        fs::remove_file(&temp.path).map_err(publish_err)?;
+                        false
+                    }
+                    Err(err) if err.kind() == io::ErrorKind::AlreadyExists => true,
+                    Err(err) => return Err(publish_err(err)),
+                },
+                Err(err) => return Err(publish_err(err.into())),
+            };
+        if !taken {
+            break;
+        }
+        match check_stale(target)? {
+            Stale::Locked(stale) => {
+                // rename(2) replaces the directory entry, never what a link
+                // points to; and no one else can replace or remove the
+                // stale file while its lock is held here.
+                fs::rename(&temp.path, target).map_err(publish_err)?;
+                drop(stale);
+                break;
             }
-            Err(err) => return Err(publish_err(err)),
-        },
-        Err(err) => return Err(publish_err(err.into())),
+            Stale::Gone if attempt < PUBLISH_ATTEMPTS => attempt += 1,
+            Stale::Gone => {
+                return Err(publish_err(io::Error::other(
+                    "the name kept changing while it was being taken",
+                )))
+            }
+        }
     }
     temp.armed = false;
     Ok(())
 }
 
-fn replace_stale(temp: &Path, target: &Path) -> Result<(), Error> {
-    check_stale(target)?;
-    // rename(2) replaces the directory entry, never what a link points to,
-    // so even if the entry changed since the check nothing is written
-    // through it.
-    fs::rename(temp, target).map_err(|error| Error::Create {
-        path: target.to_owned(),
-        error,
-    })
+/// A stale file found at a name being taken.
+enum Stale {
+    /// The name leads to a stale stats file of this user, locked by this
+    /// process until dropped.
+    Locked(File),
+    /// The name led to a file that is gone now: it may be free.
+    Gone,
 }
 
-/// Whether `target` is a stats file of this user that no live writer holds.
-fn check_stale(target: &Path) -> Result<(), Error> {
+/// Whether `target` is a stats file of this user that no live writer holds;
+/// if so it comes back locked, the name checked to lead to it under the
+/// lock.
+fn check_stale(target: &Path) -> Result<Stale, Error> {
     let occupied = |reason: String| Error::Occupied {
         path: target.to_owned(),
         reason,
@@ -137,7 +207,7 @@ fn check_stale(target: &Path) -> Result<(), Error> {
     let meta = match fs::symlink_metadata(target) {
         Ok(meta) => meta,
         // Gone since the rename failed: nothing is in the way any more.
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Stale::Gone),
         Err(err) => return Err(occupied(format!("cannot inspect it: {err}"))),
     };
     if meta.file_type().is_symlink() {
@@ -165,14 +235,19 @@ fn check_stale(target: &Path) -> Result<(), Error> {
         )));
     }
     let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
-    let fd = rustix::fs::openat(CWD, target, flags, Mode::empty())
-        .map_err(|err| occupied(format!("cannot open it: {err}")))?;
+    let fd = match rustix::fs::openat(CWD, target, flags, Mode::empty()) {
+        Ok(fd) => fd,
+        // Removed (by a cleaner, say) since it was inspected.
+        Err(Errno::NOENT) => return Ok(Stale::Gone),
+        Err(err) => return Err(occupied(format!("cannot open it: {err}"))),
+    };
     let mut file = File::from(fd);
     let opened = file
         .metadata()
         .map_err(|err| occupied(format!("cannot inspect it: {err}")))?;
     if (opened.dev(), opened.ino()) != (meta.dev(), meta.ino()) {
-        return Err(occupied("it changed while being checked".into()));
+        // Replaced since it was inspected: look again.
+        return Ok(Stale::Gone);
     }
     let mut first = [0u8; 1];
     let read = file
@@ -187,10 +262,10 @@ fn check_stale(target: &Path) -> Result<(), Error> {
     let mut attempt = 1;
     loop {
         match rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive) {
-            Ok(()) => return Ok(()),
+            Ok(()) => break,
             // The cleaner has unlinked it already: the name is free.
             Err(Errno::WOULDBLOCK) if file.metadata().is_ok_and(|meta| meta.nlink() == 0) => {
-                return Ok(())
+                return Ok(Stale::Gone)
             }
             Err(Errno::WOULDBLOCK) if attempt < LOCK_ATTEMPTS => {
                 attempt += 1;
@@ -199,6 +274,15 @@ fn check_stale(target: &Path) -> Result<(), Error> {
             Err(Errno::WOULDBLOCK) => return Err(occupied("a live writer holds it".into())),
             Err(err) => return Err(occupied(format!("cannot test its lock: {err}"))),
         }
+    }
+    // Under the lock, the name must still lead to this file: a cleaner may
+    // have removed it (and a new file taken the name) between the opening
+    // and the locking.
+    match fs::symlink_metadata(target) {
+        Ok(now) if (now.dev(), now.ino()) == (meta.dev(), meta.ino()) => Ok(Stale::Locked(file)),
+        Ok(_) => Ok(Stale::Gone),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Stale::Gone),
+        Err(err) => Err(occupied(format!("cannot inspect it: {err}"))),
     }
 }
 

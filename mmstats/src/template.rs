@@ -44,6 +44,30 @@ impl Substitutions {
     }
 }
 
+/// Why `name`, a file name template's expansion, is not a plain file name
+/// the tools would find: it holds a `/` (a path, which `path(...)` is for),
+/// a NUL or a control character, or starts with `.` (hidden).
+pub(crate) fn check_file_name(name: &str) -> Result<(), String> {
+    if name.contains('/') {
+        return Err(format!(
+            "it gives {name:?}, a path: a file name template names a file in the \
+             model's directory and may not hold '/' (choose the directory with `path(...)`)"
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(format!(
+            "it gives {:?}, which holds a NUL or control character",
+            name
+        ));
+    }
+    if name.starts_with('.') {
+        return Err(format!(
+            "it gives {name:?}, a hidden name, which the tools do not list"
+        ));
+    }
+    Ok(())
+}
+
 impl Template {
     /// Parses `{CMD}`, `{PID}`, `{TID}`, `{MODEL}`, `{{` and `}}`, as
     /// Python's `str.format` would with those names.
@@ -163,6 +187,31 @@ mod tests {
             pid: 42,
             tid: 4242,
             model: "WorkerStats",
+        }
+    }
+
+    #[test]
+    fn a_file_name_is_a_plain_name() {
+        for good in [
+            "a.mmstats",
+            "app-1-2-Stats.mmstats",
+            "naïve ☃.mmstats",
+            "a..b.mmstats",
+        ] {
+            assert_eq!(check_file_name(good), Ok(()), "{good}");
+        }
+        for (bad, why) in [
+            ("../../escape-1.mmstats", "'/'"),
+            ("/etc/abs-1.mmstats", "'/'"),
+            ("sub/a.mmstats", "'/'"),
+            ("new\nline.mmstats", "control"),
+            ("nul\0.mmstats", "control"),
+            ("esc\x1b[2J.mmstats", "control"),
+            (".hidden.mmstats", "hidden"),
+            ("..mmstats", "hidden"),
+        ] {
+            let err = check_file_name(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
         }
     }
 

@@ -406,13 +406,15 @@ fn leftovers(dir: &Path) -> Vec<(PathBuf, u32)> {
 }
 
 /// The writer's pid in the name of a temporary file a writer makes while
-/// creating its stats file: `.NAME.mmstats.PID.N.tmp`.
+/// creating its stats file: `.NAME.mmstats.PID.RANDOM.tmp`, RANDOM in
+/// hexadecimal (earlier versions wrote a decimal counter there).
 fn leftover_pid(name: &str) -> Option<u32> {
     let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
     let (rest, n) = rest.rsplit_once('.')?;
     let (target, pid) = rest.rsplit_once('.')?;
     let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
-    if !digits(n) || !digits(pid) || !target.ends_with(".mmstats") {
+    let hex = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_hexdigit());
+    if !hex(n) || !digits(pid) || !target.ends_with(".mmstats") {
         return None;
     }
     pid.parse().ok()
@@ -473,7 +475,12 @@ mod tests {
     fn leftover_names_are_those_of_writers_temporary_files() {
         assert_eq!(leftover_pid(".job-1-1.mmstats.4242.0.tmp"), Some(4242));
         assert_eq!(leftover_pid(".a.b.mmstats.7.12.tmp"), Some(7));
+        assert_eq!(
+            leftover_pid(".job-1-1-Stats.mmstats.4242.9f86d081884c7d65.tmp"),
+            Some(4242)
+        );
         for name in [
+            ".job.mmstats.4242.9g.tmp",
             "job.mmstats.4242.0.tmp",
             ".job.mmstats.4242.0",
             ".job.txt.4242.0.tmp",
