@@ -6,8 +6,10 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::confined;
 use super::request_glob::{self, GlobRejected};
-use crate::files::{expand_glob, FilesError};
+use crate::escape::path_text;
+use crate::files::{expand_glob, FilesError, PathPattern};
 use mmstats::reader::{FieldRef, ReadError, StatsFile};
 
 /// What a request reads the files into.
@@ -36,6 +38,9 @@ pub struct Source {
     globs: Vec<String>,
     /// Where request patterns apply; `None` refuses them.
     stats_dir: Option<PathBuf>,
+    /// The directories files are read from, no link followed below them:
+    /// the served patterns' and the stats directory.
+    roots: Vec<PathBuf>,
     metrics_read_errors: AtomicU64,
 }
 
@@ -43,9 +48,16 @@ impl Source {
     /// Serves the files matching `globs`; `?glob=` patterns of requests
     /// are relative to `stats_dir`, and refused if it is `None`.
     pub fn new(globs: Vec<String>, stats_dir: Option<PathBuf>) -> Source {
+        let roots = globs
+            .iter()
+            .filter_map(|glob| PathPattern::parse(glob).ok())
+            .map(|pattern| pattern.root())
+            .chain(stats_dir.clone())
+            .collect();
         Source {
             globs,
             stats_dir,
+            roots,
             metrics_read_errors: AtomicU64::new(0),
         }
     }
@@ -95,17 +107,13 @@ impl Source {
             return Err(GlobRejected::NoStatsDir(pattern.to_owned()));
         };
         let full = request_glob::resolve(stats_dir, pattern)?;
-        let inside = request_glob::Containment::new(stats_dir);
-        Ok(expand_glob(&full)
-            .into_iter()
-            .filter(|item| match item {
-                Ok(path) => inside.holds(path),
-                Err(_) => true,
-            })
-            .collect())
+        // What a pattern finds beyond a link is refused when it is read.
+        Ok(expand_glob(&full))
     }
 
-    /// Reads `files` into `visitor`, one after the other. A file whose
+    /// Reads `files` into `visitor`, one after the other, each opened as
+    /// [`confined::open`] says (a regular file in a served directory,
+    /// reached without a symbolic link) or refused. A file whose
     /// value kept changing while it was read is read once more before it
     /// counts as failed, so that a busy writer does not make its series
     /// vanish from an answer.
@@ -118,7 +126,14 @@ impl Source {
                     continue;
                 }
             };
-            let read = StatsFile::open(&path).and_then(|file| {
+            let opened = match confined::open(&self.roots, &path) {
+                Ok(opened) => opened,
+                Err(refused) => {
+                    visitor.failed(&path_text(&path), &refused.to_string());
+                    continue;
+                }
+            };
+            let read = StatsFile::from_file(opened, &path).and_then(|file| {
                 match visitor.file(&path, &file) {
                     // The visitor kept nothing of the failed reading.
                     Err(ReadError::KeptChanging { .. }) => visitor.file(&path, &file),
@@ -126,10 +141,7 @@ impl Source {
                 }
             });
             if let Err(error) = read {
-                visitor.failed(
-                    &path.to_string_lossy(),
-                    &crate::files::describe(&path, &error),
-                );
+                visitor.failed(&path_text(&path), &crate::files::describe(&path, &error));
             }
         }
     }
@@ -155,9 +167,8 @@ pub fn for_each_field(
 /// The file (or directory) a listing error is about.
 fn failed_file(error: &FilesError) -> String {
     match error {
-        FilesError::Glob(e) => e.path().to_string_lossy().into_owned(),
+        FilesError::ReadDir { dir, .. } => path_text(dir).into_owned(),
         FilesError::BadPattern { pattern, .. } | FilesError::NoMatch(pattern) => pattern.clone(),
-        FilesError::NotUtf8(name) => name.to_string_lossy().into_owned(),
         // A kind of error added later: the message names what it is about.
         #[allow(unreachable_patterns)]
         _ => String::new(),
@@ -218,7 +229,7 @@ mod tests {
         good.unbuffered("a", "B", &[1]);
         let path = dir.path().join("a.mmstats");
         std::fs::write(&path, good.finish(4096)).unwrap();
-        let source = Source::new(Vec::new(), None);
+        let source = Source::new(Vec::new(), Some(dir.path().to_owned()));
         for (fail, tries, failed) in [(0, 1, 0), (1, 2, 0), (2, 2, 1)] {
             let mut busy = Busy {
                 fail,
