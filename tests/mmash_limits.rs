@@ -314,3 +314,63 @@ fn a_flood_of_reading_requests_is_served_a_few_at_a_time() {
         "{most_threads} threads served 48 concurrent snapshots"
     );
 }
+
+/// A file of `fields` one-byte fields `f0`, `f1`, ... (a dense file like
+/// one a hostile or broken writer could leave).
+fn dense_file(path: &Path, fields: usize) {
+    let mut builder = mmstats::reader::testing::FileBuilder::new();
+    for i in 0..fields {
+        builder.unbuffered(&format!("f{i}"), "B", &[1]);
+    }
+    fs::write(path, builder.finish(4096)).unwrap();
+}
+
+/// The samples of `/metrics` whose name starts with `mmstats_f` followed
+/// by a digit: the dense file's fields.
+fn dense_samples(body: &str) -> usize {
+    body.lines()
+        .filter(|line| {
+            line.strip_prefix("mmstats_f")
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .count()
+}
+
+#[test]
+fn fields_past_the_bounds_are_counted_not_served() {
+    let dir = tempfile::tempdir().unwrap();
+    dense_file(&dir.path().join("dense.mmstats"), 50);
+    let server = start(dir.path(), "", &["--max-fields-per-file", "10"]);
+
+    let (status, body) = server.scrape();
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(dense_samples(&body), 10, "{body}");
+    assert!(
+        body.contains("\nmmstats_fields_dropped_total 40\n"),
+        "{body}"
+    );
+    // The count grows with every answer that leaves fields out.
+    let (_, body) = server.scrape();
+    assert!(
+        body.contains("\nmmstats_fields_dropped_total 80\n"),
+        "{body}"
+    );
+
+    let (_, body) = server.get("/api/snapshot");
+    let snapshot: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(snapshot["files"][0]["fields"].as_array().unwrap().len(), 10);
+    let error = snapshot["errors"][0]["error"].as_str().unwrap();
+    assert!(error.contains("40 fields left out"), "{error}");
+}
+
+#[test]
+fn a_dense_file_is_served_up_to_the_default_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    // 150,000 fields, past the default of 100,000 per file.
+    dense_file(&dir.path().join("dense.mmstats"), 150_000);
+    let server = start(dir.path(), "", &[]);
+    let (status, body) = server.scrape();
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(dense_samples(&body), 100_000);
+    assert!(body.contains("\nmmstats_fields_dropped_total 50000\n"));
+}

@@ -35,11 +35,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::aggregate::{Aggregated, Aggregation};
-use super::source::{for_each_field, Source, Visitor};
+use super::field_budget::{for_each_field, Bounded};
+use super::source::{Source, Visitor};
 use crate::escape::path_text;
 use crate::json::{string_json, write_value_json, FileJson};
 use mmstats::reader::FieldKind;
-use mmstats::reader::{ReadError, StatsFile, Value};
+use mmstats::reader::{ReadError, Value};
 
 /// A request the API refuses, with the HTTP status to answer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -83,7 +84,7 @@ pub fn labels(source: &Source) -> Vec<u8> {
     struct Labels(BTreeSet<String>);
 
     impl Visitor for Labels {
-        fn file(&mut self, _: &Path, file: &StatsFile) -> Result<(), ReadError> {
+        fn file(&mut self, _: &Path, file: &Bounded<'_>) -> Result<(), ReadError> {
             let mut labels = Vec::new();
             for_each_field(file, |field| labels.push(field.label.to_owned()))?;
             self.0.extend(labels);
@@ -161,7 +162,7 @@ pub fn values(source: &Source, prefix: &str, query: &ValuesQuery) -> Result<Vec<
     }
 
     impl Visitor for Values<'_> {
-        fn file(&mut self, _: &Path, file: &StatsFile) -> Result<(), ReadError> {
+        fn file(&mut self, _: &Path, file: &Bounded<'_>) -> Result<(), ReadError> {
             let mut matched = Vec::new();
             for_each_field(file, |field| {
                 let wanted = if self.exact {
@@ -230,7 +231,7 @@ pub fn files(source: &Source, glob: &str) -> Result<Vec<u8>, ApiError> {
     struct Files(Vec<String>);
 
     impl Visitor for Files {
-        fn file(&mut self, path: &Path, file: &StatsFile) -> Result<(), ReadError> {
+        fn file(&mut self, path: &Path, file: &Bounded<'_>) -> Result<(), ReadError> {
             for_each_field(file, |_| {})?;
             self.0.push(path_text(path).into_owned());
             Ok(())
@@ -263,7 +264,7 @@ pub fn snapshot(source: &Source) -> Vec<u8> {
     }
 
     impl Visitor for Snapshot {
-        fn file(&mut self, path: &Path, file: &StatsFile) -> Result<(), ReadError> {
+        fn file(&mut self, path: &Path, file: &Bounded<'_>) -> Result<(), ReadError> {
             let mark = self.out.len();
             if self.files > 0 {
                 self.out.push(b',');
@@ -277,6 +278,20 @@ pub fn snapshot(source: &Source) -> Vec<u8> {
                 Ok(()) => {
                     json.finish();
                     self.files += 1;
+                    if file.dropped() > 0 {
+                        let limits = file.limits();
+                        self.failed(
+                            &name,
+                            &format!(
+                                "{}: {} fields left out: an answer serves at most {} fields of \
+                                 a file (--max-fields-per-file) and {} in all (--max-fields)",
+                                name,
+                                file.dropped(),
+                                limits.per_file,
+                                limits.per_answer
+                            ),
+                        );
+                    }
                     Ok(())
                 }
                 Err(e) => {

@@ -64,11 +64,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::source::{for_each_field, Source, Visitor};
+use super::field_budget::{for_each_field, Bounded};
+use super::source::{Source, Visitor};
 use crate::escape::{escape_controls, path_text};
 use crate::sys_field::SysField;
 use mmstats::reader::FieldKind;
-use mmstats::reader::{ReadError, StatsFile, ValueRef};
+use mmstats::reader::{ReadError, ValueRef};
 
 /// The content type of the answer: the text format, version 0.0.4.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -81,6 +82,16 @@ pub const READ_ERRORS: &str = "mmstats_read_errors_total";
 
 /// The family of [`READ_ERRORS`], which no field may take either.
 const READ_ERRORS_FAMILY: &str = "mmstats_read_errors";
+
+/// The counter of fields left out of answers.
+pub const DROPPED_FIELDS: &str = "mmstats_fields_dropped_total";
+
+/// The family of [`DROPPED_FIELDS`], which no field may take either.
+const DROPPED_FIELDS_FAMILY: &str = "mmstats_fields_dropped";
+
+/// The `# HELP` of [`DROPPED_FIELDS`].
+const DROPPED_FIELDS_HELP: &str = "Fields that /metrics left out since mmash started, past its \
+    bounds on fields per file (--max-fields-per-file) and per answer (--max-fields)";
 
 /// The `# HELP` of [`READ_ERRORS`].
 const READ_ERRORS_HELP: &str = "Stats files (or directories searched for them) that /metrics \
@@ -218,7 +229,7 @@ struct Exposition {
 }
 
 impl Visitor for Exposition {
-    fn file(&mut self, path: &Path, file: &StatsFile) -> Result<(), ReadError> {
+    fn file(&mut self, path: &Path, file: &Bounded<'_>) -> Result<(), ReadError> {
         let mut staged: Vec<Staged> = Vec::new();
         let mut names = HashSet::new();
         let mut pid = SysField::new("sys.pid");
@@ -244,7 +255,13 @@ impl Visitor for Exposition {
                 FieldKind::Bool => (base, MetricType::Gauge, "bool"),
                 _ => (base, MetricType::Gauge, "gauge"),
             };
-            if name == READ_ERRORS || name == READ_ERRORS_FAMILY || !names.insert(name.clone()) {
+            let reserved = [
+                READ_ERRORS,
+                READ_ERRORS_FAMILY,
+                DROPPED_FIELDS,
+                DROPPED_FIELDS_FAMILY,
+            ];
+            if reserved.contains(&name.as_str()) || !names.insert(name.clone()) {
                 return;
             }
             let mut value = String::new();
@@ -330,10 +347,22 @@ pub fn render(source: &Source) -> Vec<u8> {
             samples: String::new(),
         },
     );
-    source.read(source.files(), &mut exposition);
+    exposition.families.insert(
+        DROPPED_FIELDS.to_owned(),
+        Family {
+            kind: MetricType::Counter,
+            help: DROPPED_FIELDS_HELP.to_owned(),
+            samples: String::new(),
+        },
+    );
+    let summary = source.read(source.files(), &mut exposition);
     let read_errors = source.add_metrics_read_errors(exposition.failed);
     if let Some(errors) = exposition.families.get_mut(READ_ERRORS) {
         let _ = writeln!(errors.samples, "{READ_ERRORS} {read_errors}");
+    }
+    let dropped = source.add_metrics_dropped_fields(summary.dropped_fields);
+    if let Some(family) = exposition.families.get_mut(DROPPED_FIELDS) {
+        let _ = writeln!(family.samples, "{DROPPED_FIELDS} {dropped}");
     }
 
     let mut out = String::new();
@@ -544,6 +573,9 @@ mod tests {
 # HELP mmstats_app_sys_pid mmstats field app.sys.pid (gauge)
 # TYPE mmstats_app_sys_pid gauge
 mmstats_app_sys_pid{cmd=\"web\",pid=\"4242\",file=\"DIR/web-4242-4242.mmstats\"} 4242
+# HELP mmstats_fields_dropped_total @DROPPED@
+# TYPE mmstats_fields_dropped_total counter
+mmstats_fields_dropped_total 0
 # HELP mmstats_load mmstats field load (gauge)
 # TYPE mmstats_load gauge
 mmstats_load{cmd=\"web\",pid=\"4242\",file=\"DIR/web-4242-4242.mmstats\"} NaN
@@ -557,7 +589,8 @@ mmstats_req_count_total{cmd=\"web\",pid=\"4242\",file=\"DIR/web-4242-4242.mmstat
 mmstats_req_count_total{cmd=\"x\\\"y\",file=\"DIR/x\\\"y.mmstats\"} 0
 # HELP mmstats_up mmstats field up (bool)
 "
-        .replace("@HELP@", READ_ERRORS_HELP);
+        .replace("@HELP@", READ_ERRORS_HELP)
+        .replace("@DROPPED@", DROPPED_FIELDS_HELP);
         assert!(text.starts_with(&want), "{text}");
         assert!(text.contains(
             "mmstats_up{cmd=\"web\",pid=\"4242\",file=\"DIR/web-4242-4242.mmstats\"} 1\n"

@@ -52,6 +52,7 @@ mod aggregate;
 mod api;
 mod confined;
 pub mod connections;
+pub mod field_budget;
 mod metrics;
 mod page;
 mod request_glob;
@@ -67,6 +68,7 @@ use std::time::Duration;
 use crate::escape::escape_controls;
 use admission::{Admission, AdmissionLimits};
 use connections::{default_max_connections, raise_open_files_limit, ConnectionLimits};
+use field_budget::FieldLimits;
 
 pub use page::GRAPH_HTML;
 use server::{serve, Served};
@@ -106,6 +108,9 @@ Load: at most --max-reads requests read the stats files at once for /metrics,
 and as many for all other endpoints together, so neither can starve the
 other. A request waits for its turn up to 8 s (/metrics) or --queue-wait
 seconds (the others); past that it is answered 503 with Retry-After: 1.
+An answer serves at most --max-fields-per-file fields of one file and
+--max-fields in all; /metrics counts the rest in mmstats_fields_dropped_total
+and /api/snapshot lists each file cut short among its errors.
 
 Endpoints:
   /                      the dashboard (also /graph/)
@@ -168,6 +173,32 @@ pub struct Args {
     /// the files before a 503
     #[arg(long, value_name = "SECONDS", default_value = "2", value_parser = parse_timeout)]
     pub queue_wait: Duration,
+
+    /// Serve at most N fields of one file in an answer; the rest are
+    /// counted in mmstats_fields_dropped_total (/metrics) or listed among
+    /// the errors (/api/snapshot) [default: 100000]
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub max_fields_per_file: Option<usize>,
+
+    /// Serve at most N fields in one answer, counted alike [default: 500000]
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub max_fields: Option<usize>,
+}
+
+fn parse_count(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("not a positive whole number: {text}")),
+    }
+}
+
+/// The most fields an answer serves of one file, and in all.
+fn field_limits(args: &Args) -> FieldLimits {
+    let default = FieldLimits::default();
+    FieldLimits {
+        per_file: args.max_fields_per_file.unwrap_or(default.per_file),
+        per_answer: args.max_fields.unwrap_or(default.per_answer),
+    }
 }
 
 /// How long a `/metrics` request waits for its turn: under Prometheus'
@@ -214,7 +245,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         Some(path) => Some(path.clone()),
         None => request_glob::stats_dir_of(&globs),
     };
-    let source = Arc::new(Source::new(globs, stats_dir));
+    let source = Arc::new(Source::new(globs, stats_dir).with_field_limits(field_limits(args)));
     let open_files = raise_open_files_limit();
     let limits = ConnectionLimits {
         max_connections: args.max_connections.map_or_else(

@@ -7,22 +7,24 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::confined;
+use super::field_budget::{Bounded, FieldBudget, FieldLimits};
 use super::request_glob::{self, GlobRejected};
 use crate::escape::path_text;
 use crate::files::{expand_glob, FilesError, PathPattern};
-use mmstats::reader::{FieldRef, ReadError, StatsFile};
+use mmstats::reader::{ReadError, StatsFile};
 
 /// What a request reads the files into.
 pub trait Visitor {
     /// Reads one file, normally its fields through
-    /// [`StatsFile::cursor`]. A file that fails part way must leave no
-    /// trace: return the error having dropped whatever was kept of the
-    /// file, so that a response never shows half a file.
+    /// [`for_each_field`](super::field_budget::for_each_field), which
+    /// keeps the answer's bounds on fields. A file that fails part way
+    /// must leave no trace: return the error having dropped whatever was
+    /// kept of the file, so that a response never shows half a file.
     ///
     /// # Errors
     ///
     /// The [`ReadError`] that stopped the reading.
-    fn file(&mut self, path: &Path, file: &StatsFile) -> Result<(), ReadError>;
+    fn file(&mut self, path: &Path, file: &Bounded<'_>) -> Result<(), ReadError>;
 
     /// The file (or directory searched for files) `file` could not be read,
     /// for the reason `error`, which names it. Nothing by default.
@@ -31,8 +33,9 @@ pub trait Visitor {
     }
 }
 
-/// The stats files `mmash` serves, and the count of the files that
-/// `/metrics` could not read since it started.
+/// The stats files `mmash` serves, the bounds on the fields of one answer,
+/// and the counts of the files that `/metrics` could not read and of the
+/// fields it left out since it started.
 #[derive(Debug)]
 pub struct Source {
     globs: Vec<String>,
@@ -41,7 +44,16 @@ pub struct Source {
     /// The directories files are read from, no link followed below them:
     /// the served patterns' and the stats directory.
     roots: Vec<PathBuf>,
+    field_limits: FieldLimits,
     metrics_read_errors: AtomicU64,
+    metrics_dropped_fields: AtomicU64,
+}
+
+/// What reading the files for one answer left out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// The fields past the answer's bounds.
+    pub dropped_fields: u64,
 }
 
 impl Source {
@@ -58,8 +70,24 @@ impl Source {
             globs,
             stats_dir,
             roots,
+            field_limits: FieldLimits::default(),
             metrics_read_errors: AtomicU64::new(0),
+            metrics_dropped_fields: AtomicU64::new(0),
         }
+    }
+
+    /// The same source, serving at most `limits` fields per answer.
+    pub fn with_field_limits(mut self, limits: FieldLimits) -> Source {
+        self.field_limits = limits;
+        self
+    }
+
+    /// Adds the fields one `/metrics` answer left out to the count of them
+    /// since this source was made; returns the new count.
+    pub fn add_metrics_dropped_fields(&self, dropped: u64) -> u64 {
+        self.metrics_dropped_fields
+            .fetch_add(dropped, Ordering::Relaxed)
+            .wrapping_add(dropped)
     }
 
     /// Adds the `failed` reads of one `/metrics` answer to the count of
@@ -111,13 +139,18 @@ impl Source {
         Ok(expand_glob(&full))
     }
 
-    /// Reads `files` into `visitor`, one after the other, each opened as
-    /// [`confined::open`] says (a regular file in a served directory,
-    /// reached without a symbolic link) or refused. A file whose
-    /// value kept changing while it was read is read once more before it
-    /// counts as failed, so that a busy writer does not make its series
-    /// vanish from an answer.
-    pub fn read(&self, files: Vec<Result<PathBuf, FilesError>>, visitor: &mut impl Visitor) {
+    /// Reads `files` into `visitor`, one after the other, within the
+    /// bounds on fields of one answer, each opened as [`confined::open`]
+    /// says (a regular file in a served directory, reached without a
+    /// symbolic link) or refused. A file whose value kept changing while
+    /// it was read is read once more before it counts as failed, so that
+    /// a busy writer does not make its series vanish from an answer.
+    pub fn read(
+        &self,
+        files: Vec<Result<PathBuf, FilesError>>,
+        visitor: &mut impl Visitor,
+    ) -> Summary {
+        let budget = FieldBudget::new(self.field_limits);
         for item in files {
             let path = match item {
                 Ok(path) => path,
@@ -133,35 +166,26 @@ impl Source {
                     continue;
                 }
             };
+            let before = budget.spent();
             let read = StatsFile::from_file(opened, &path).and_then(|file| {
-                match visitor.file(&path, &file) {
+                match visitor.file(&path, &Bounded::new(&file, &budget)) {
                     // The visitor kept nothing of the failed reading.
-                    Err(ReadError::KeptChanging { .. }) => visitor.file(&path, &file),
+                    Err(ReadError::KeptChanging { .. }) => {
+                        budget.restore(before);
+                        visitor.file(&path, &Bounded::new(&file, &budget))
+                    }
                     read => read,
                 }
             });
             if let Err(error) = read {
+                budget.restore(before);
                 visitor.failed(&path_text(&path), &crate::files::describe(&path, &error));
             }
         }
+        Summary {
+            dropped_fields: budget.dropped(),
+        }
     }
-}
-
-/// Calls `each` with every field of `file`, in file order, up to the
-/// first error.
-///
-/// # Errors
-///
-/// The [`ReadError`] of the field that could not be read.
-pub fn for_each_field(
-    file: &StatsFile,
-    mut each: impl FnMut(&FieldRef<'_>),
-) -> Result<(), ReadError> {
-    let mut cursor = file.cursor();
-    while let Some(field) = cursor.next_field() {
-        each(&field?);
-    }
-    Ok(())
 }
 
 /// The file (or directory) a listing error is about.
@@ -178,6 +202,7 @@ fn failed_file(error: &FilesError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mmash::field_budget::for_each_field;
 
     #[derive(Default)]
     struct Labels {
@@ -186,7 +211,7 @@ mod tests {
     }
 
     impl Visitor for Labels {
-        fn file(&mut self, _: &Path, file: &StatsFile) -> Result<(), ReadError> {
+        fn file(&mut self, _: &Path, file: &Bounded<'_>) -> Result<(), ReadError> {
             let mut labels = Vec::new();
             for_each_field(file, |field| labels.push(field.label.to_owned()))?;
             self.kept.append(&mut labels);
@@ -208,7 +233,7 @@ mod tests {
             failed: usize,
         }
         impl Visitor for Busy {
-            fn file(&mut self, _: &Path, _: &StatsFile) -> Result<(), ReadError> {
+            fn file(&mut self, _: &Path, _: &Bounded<'_>) -> Result<(), ReadError> {
                 self.tries += 1;
                 if self.tries <= self.fail {
                     return Err(ReadError::KeptChanging {
