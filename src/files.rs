@@ -211,10 +211,10 @@ mod tests {
         let never = || -> String { panic!("no default with arguments") };
         assert_eq!(
             ok(input_files(std::slice::from_ref(&bad), never)),
-            [cafe.clone()]
+            std::slice::from_ref(&cafe)
         );
         let pattern = format!("{}/*", glob::Pattern::escape(dir.path().to_str().unwrap()));
-        assert_eq!(ok(input_files(&[], || pattern)), [bad.clone()]);
+        assert_eq!(ok(input_files(&[], || pattern)), [bad]);
         let pattern = format!(
             "{}/*/*.mmstats",
             glob::Pattern::escape(dir.path().to_str().unwrap())

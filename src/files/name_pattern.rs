@@ -251,8 +251,8 @@ mod tests {
             for name in names {
                 // The glob crate lets `*` match nothing before a leading
                 // dot; the shell, Python's glob and this module do not.
-                let expected = glob.matches_with(name, options)
-                    && !(name.starts_with('.') && !pattern.starts_with('.'));
+                let hidden = name.starts_with('.') && !pattern.starts_with('.');
+                let expected = glob.matches_with(name, options) && !hidden;
                 assert_eq!(
                     matches(pattern, name.as_bytes()),
                     expected,
