@@ -120,7 +120,7 @@ impl PathPattern {
         };
         match step {
             Step::Literal(name) => {
-                let next = path.join(name);
+                let next = child(&path, name);
                 let special = matches!(
                     Path::new(name).components().next(),
                     Some(Component::CurDir | Component::ParentDir)
@@ -141,7 +141,7 @@ impl PathPattern {
                 match list(&path) {
                     Ok(names) => {
                         for name in names.iter().filter(|name| pattern.matches(name)) {
-                            self.walk(path.join(name), rest, found);
+                            self.walk(child(&path, name), rest, found);
                         }
                     }
                     Err(error) => found.push(Err(error)),
@@ -166,16 +166,27 @@ impl PathPattern {
         match list(&path) {
             Ok(names) => {
                 for name in names {
-                    let child = path.join(&name);
+                    let below = child(&path, &name);
                     let hidden = name.as_encoded_bytes().starts_with(b".");
-                    let real_dir = child.symlink_metadata().is_ok_and(|m| m.is_dir());
+                    let real_dir = below.symlink_metadata().is_ok_and(|m| m.is_dir());
                     if !hidden && real_dir {
-                        self.descend(child, rest, found);
+                        self.descend(below, rest, found);
                     }
                 }
             }
             Err(error) => found.push(Err(error)),
         }
+    }
+}
+
+/// `name` in the directory `path`; as the glob crate does, a name in the
+/// current directory (`""` or `.`) is the name alone (`./*.mmstats`
+/// gives `a.mmstats`).
+fn child(path: &Path, name: &OsStr) -> PathBuf {
+    if path.as_os_str().is_empty() || path == Path::new(".") {
+        PathBuf::from(name)
+    } else {
+        path.join(name)
     }
 }
 

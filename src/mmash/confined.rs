@@ -13,6 +13,7 @@
 //! the directory: telling the two apart would mean resolving the link.
 #![forbid(unsafe_code)]
 
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -54,21 +55,13 @@ pub enum OpenRefused {
 pub fn open(roots: &[PathBuf], path: &Path) -> Result<File, OpenRefused> {
     let refused = |make: fn(PathBuf) -> OpenRefused| make(path.to_owned());
     // The innermost root that holds the path.
-    let Some((root, below)) = roots
+    let Some((root, names)) = roots
         .iter()
-        .filter_map(|root| Some((root, path.strip_prefix(root).ok()?)))
-        .min_by_key(|(_, below)| below.components().count())
+        .filter_map(|root| Some((root, names_below(root, path)?)))
+        .min_by_key(|(_, names)| names.len())
     else {
         return Err(refused(OpenRefused::Outside));
     };
-    let mut names = Vec::new();
-    for component in below.components() {
-        match component {
-            Component::Normal(name) => names.push(name),
-            Component::CurDir => {}
-            _ => return Err(refused(OpenRefused::Outside)),
-        }
-    }
     let Some((file_name, dirs)) = names.split_last() else {
         return Err(refused(OpenRefused::NotAFile));
     };
@@ -99,11 +92,29 @@ pub fn open(roots: &[PathBuf], path: &Path) -> Result<File, OpenRefused> {
     Ok(File::from(file))
 }
 
+/// The names of the directories and file that lead from `root` to
+/// `path`, if `path` lies below it (`.` components aside) and does not
+/// climb back with `..`.
+fn names_below<'p>(root: &Path, path: &'p Path) -> Option<Vec<&'p OsStr>> {
+    let mut root = root.components().filter(|c| *c != Component::CurDir);
+    let mut path = path.components().filter(|c| *c != Component::CurDir);
+    for part in root.by_ref() {
+        if path.next() != Some(part) {
+            return None;
+        }
+    }
+    path.map(|part| match part {
+        Component::Normal(name) => Some(name),
+        _ => None,
+    })
+    .collect()
+}
+
 /// The error for `name` in `dir` that `openat` refused with `errno`: a
 /// link if it is one (`ELOOP`, or `ENOTDIR` for a directory's).
 fn refusal(
     dir: &rustix::fd::OwnedFd,
-    name: &std::ffi::OsStr,
+    name: &OsStr,
     path: &Path,
     errno: rustix::io::Errno,
 ) -> OpenRefused {
@@ -168,5 +179,25 @@ mod tests {
         // The innermost root counts; a root may itself be reached by a link.
         let roots = [d.to_owned(), d.join("away")];
         assert!(open(&roots, &d.join("away/secret")).is_ok());
+    }
+
+    #[test]
+    fn names_below_a_root() {
+        let below = |root: &str, path: &str| {
+            names_below(Path::new(root), Path::new(path)).map(|names| {
+                names
+                    .iter()
+                    .map(|n| n.to_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+        };
+        assert_eq!(below("/run/app", "/run/app/a/x"), Some("a/x".into()));
+        assert_eq!(below(".", "x.mmstats"), Some("x.mmstats".into()));
+        assert_eq!(below("", "./x.mmstats"), Some("x.mmstats".into()));
+        assert_eq!(below("./st", "st/x"), Some("x".into()));
+        assert_eq!(below("/run/app", "/run/apple/x"), None);
+        assert_eq!(below("/run/app", "/run/app/../x"), None);
+        assert_eq!(below("st", "/st/x"), None);
     }
 }
