@@ -7,7 +7,6 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use mmstats::MmStats;
 
 use common::{Counters10, Counters100};
 

@@ -20,7 +20,6 @@ use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mmstats::reader::{Cursor, StatsFile};
-use mmstats::MmStats;
 
 use common::{Mixed10, Mixed100, Mixed1000, Mixed50};
 

@@ -16,8 +16,6 @@ mod common;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use mmstats::MmStats;
-
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let Some(dir) = args.next().map(PathBuf::from) else {

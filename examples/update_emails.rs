@@ -10,7 +10,7 @@
 //! email and is only counted; the others are "updated" in another database
 //! by a call of a few microseconds, which is timed. The file goes to
 //! `$MMSTATS_PATH` (else the temporary directory) under `$MMSTATS_FILES`
-//! (else `{CMD}-{PID}-{TID}.mmstats`); its path is printed and it is left
+//! (else `{CMD}-{PID}-{TID}-{MODEL}.mmstats`); its path is printed and it is left
 //! behind.
 
 use std::process::ExitCode;

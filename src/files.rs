@@ -29,13 +29,12 @@ pub enum FilesError {
         source: glob::PatternError,
     },
     /// A directory could not be listed while expanding a pattern.
-    #[error("{}: {source}", path_text(.dir))]
+    #[error("{}: {error}", path_text(.dir))]
     ReadDir {
         /// The directory.
         dir: PathBuf,
-        /// The system's error.
-        #[source]
-        source: std::io::Error,
+        /// The system's error, whose message ends this one's.
+        error: std::io::Error,
     },
     /// A pattern given as an argument matched no file.
     #[error("{0}: no such file")]
@@ -182,7 +181,7 @@ pub fn describe(path: &Path, error: &ReadError) -> String {
 /// ```
 pub fn reason(error: &ReadError) -> String {
     match error {
-        ReadError::Io { action, source, .. } => format!("cannot {action}: {source}"),
+        ReadError::Io { action, error, .. } => format!("cannot {action}: {error}"),
         ReadError::NotAFile { .. } => "not a regular file".to_owned(),
         ReadError::Empty { .. } => "empty file, not an mmstats file".to_owned(),
         ReadError::BadVersion { .. } => "not an mmstats file (bad version byte)".to_owned(),

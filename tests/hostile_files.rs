@@ -26,7 +26,7 @@ use std::sync::OnceLock;
 
 use mmstats::format::SignatureError;
 use mmstats::reader::{Field, FieldPart, ReadError, StatsFile, Value};
-use mmstats::{Layout as FileLayout, MmStats};
+use mmstats::Layout as FileLayout;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{select, Index};
@@ -816,8 +816,8 @@ fn push_fault(bytes: &mut Vec<u8>, label: &[u8], fault: &Fault, tail: &[u8]) -> 
             header(bytes, sig);
             bytes.push(255);
             Box::new(move |e| {
-                matches!(*e, ReadError::BadSignature { field, offset, source, .. }
-                    if (field, offset, source) == (at, sig_at, want))
+                matches!(*e, ReadError::BadSignature { field, offset, error, .. }
+                    if (field, offset, error) == (at, sig_at, want))
             })
         }
         Fault::HugeSignature {

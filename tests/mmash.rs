@@ -264,6 +264,7 @@ fn json_api_answers_as_python_mmash_did() {
         "queue.depth",
         "requests",
         "status.2XX",
+        "sys.cmd",
         "sys.created",
         "sys.gid",
         "sys.pid",
@@ -276,7 +277,7 @@ fn json_api_answers_as_python_mmash_did() {
     let values = server.json("/stats/requests");
     assert_eq!(sorted(&values["requests"]), [json!(3), json!(4)]);
     let values = server.json("/stats/sys.");
-    assert_eq!(values.as_object().unwrap().len(), 5, "{values}");
+    assert_eq!(values.as_object().unwrap().len(), 6, "{values}");
     let mut pids = sorted(&values["sys.pid"]);
     pids.sort_by_key(|p| p.as_u64());
     let mut want_pids = [_a.id(), _b.id()];

@@ -18,7 +18,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::{every_values, write_every, Every, SYS_LABELS};
 use mmstats::reader::Value;
-use mmstats::MmStats;
 
 const PAGE: usize = 4096;
 const UNBUFFERED: u8 = 255;

@@ -46,11 +46,11 @@ fn names(dir: &Path) -> Vec<String> {
 /// Asserts that `err` is a creation error naming a file in `dir` and
 /// carrying the system's error `errno`.
 fn assert_create_error(err: &Error, dir: &Path, errno: i32) {
-    let Error::Create { path, source } = err else {
+    let Error::Create { path, error } = err else {
         panic!("expected a creation error, got {err:?}");
     };
     assert!(path.starts_with(dir), "{err}");
-    assert_eq!(source.raw_os_error(), Some(errno), "{err}");
+    assert_eq!(error.raw_os_error(), Some(errno), "{err}");
     assert!(
         err.to_string().contains(&dir.display().to_string()),
         "{err}"

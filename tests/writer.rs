@@ -37,7 +37,7 @@ fn every_field_type_round_trips_in_the_default_layout() {
     let fields = read_fields(stats.path());
     check_every_fields(&fields, "t.", "default layout");
 
-    // Declaration order, then the six sys fields.
+    // Declaration order, then the seven sys fields.
     let own = every_values().len();
     let labels: Vec<&str> = fields.iter().map(|f| f.label.as_str()).collect();
     assert_eq!(labels[0], "t.count");
@@ -176,6 +176,114 @@ fn sys_fields_describe_the_writer_and_can_be_left_out() {
         panic!("created")
     };
     assert!(created >= before - 1.0 && created < before + 60.0);
+    // The program's base name, as `{CMD}` gives it, after Python's six.
+    let arg0 = std::env::args_os().next().unwrap();
+    let cmd = std::path::Path::new(&arg0).file_name().unwrap();
+    assert_eq!(v["t.sys.cmd"], Value::Str(cmd.to_string_lossy().into()));
+    let sig = read_fields(every.path())
+        .into_iter()
+        .find(|f| f.label == "t.sys.cmd")
+        .map(|f| f.signature);
+    assert_eq!(sig.as_deref(), Some("256s"));
+}
+
+#[derive(MmStats)]
+struct WorkerStats {
+    jobs: Counter,
+}
+
+#[test]
+fn two_model_types_on_one_thread_get_a_file_each_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let workers = WorkerStats::options().path(dir.path()).create().unwrap();
+    let bare = Bare::options().path(dir.path()).create().unwrap();
+    workers.jobs.incr();
+    bare.only.add(2);
+    assert_ne!(workers.path(), bare.path());
+    let name = |path: &std::path::Path| path.file_name().unwrap().to_str().unwrap().to_owned();
+    let tid = match values(&read_fields(workers.path()))["sys.tid"] {
+        Value::Int(tid) => tid,
+        ref other => panic!("sys.tid {other:?}"),
+    };
+    let cmd = std::env::args_os().next().unwrap();
+    let cmd = std::path::Path::new(&cmd)
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let pid = std::process::id();
+    assert_eq!(
+        name(workers.path()),
+        format!("{cmd}-{pid}-{tid}-WorkerStats.mmstats")
+    );
+    assert_eq!(name(bare.path()), format!("{cmd}-{pid}-{tid}-Bare.mmstats"));
+    assert_eq!(values(&read_fields(workers.path()))["jobs"], Value::UInt(1));
+    assert_eq!(values(&read_fields(bare.path()))["only"], Value::UInt(2));
+}
+
+#[test]
+fn remove_leaves_other_models_files_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let workers = WorkerStats::options().path(dir.path()).create().unwrap();
+    let bare = Bare::options().path(dir.path()).create().unwrap();
+    // What another thread's WorkerStats and Bare would have left.
+    let other_thread = |path: &std::path::Path, model: &str| {
+        let copy = path.with_file_name(
+            path.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .replace(&format!("-{model}.mmstats"), &format!("1-{model}.mmstats")),
+        );
+        fs::copy(path, &copy).unwrap();
+        copy
+    };
+    let workers_other = other_thread(workers.path(), "WorkerStats");
+    let bare_other = other_thread(bare.path(), "Bare");
+    let bare_path = bare.path().to_owned();
+    workers.remove().unwrap();
+    assert!(
+        !workers_other.exists(),
+        "the same model's other-thread file goes"
+    );
+    assert!(
+        bare_path.exists() && bare_other.exists(),
+        "another model's files stay"
+    );
+    drop(bare);
+}
+
+#[test]
+fn a_file_name_not_ending_in_mmstats_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for template in ["{CMD}", "{CMD}-{PID}.stats", "{MODEL}.mmstats.tmp"] {
+        let err = Bare::options()
+            .path(dir.path())
+            .filename(template)
+            .create()
+            .unwrap_err();
+        let Error::Extension {
+            template: given,
+            name,
+        } = &err
+        else {
+            panic!("{template}: {err}");
+        };
+        assert_eq!(given, template);
+        assert!(!name.ends_with(".mmstats"), "{name}");
+        let message = err.to_string();
+        assert!(message.contains(&format!("{template:?}")), "{message}");
+        assert!(
+            message.contains("does not end in \".mmstats\""),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing created"
+    );
 }
 
 #[test]
@@ -371,8 +479,17 @@ fn a_stale_file_is_replaced_but_nothing_else_is() {
         .filename(name)
         .create()
         .unwrap_err();
-    assert!(matches!(err, Error::Occupied { .. }), "{err}");
-    assert!(err.to_string().contains("live writer"), "{err}");
+    assert!(matches!(err, Error::InUse { .. }), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("a live writer in this process holds it"),
+        "{err}"
+    );
+    assert!(message.contains("`ModelOptions::filename(...)`"), "{err}");
+    assert!(
+        message.contains("`{CMD}-{PID}-{TID}-{MODEL}-2.mmstats`"),
+        "{err}"
+    );
     assert_eq!(first.only.get(), 3);
     drop(first);
     // Its writer is gone: the stale file is replaced.

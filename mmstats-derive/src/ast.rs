@@ -3,7 +3,7 @@
 
 use proc_macro2::Span;
 use syn::ext::IdentExt;
-use syn::{Data, DeriveInput, Fields, Ident, Type};
+use syn::{Data, DeriveInput, Fields, Ident, Path, Type};
 
 use crate::attr::{self, FieldAttrs, ModelAttrs};
 use crate::ctxt::Ctxt;
@@ -96,12 +96,25 @@ impl<'a> Input<'a> {
         }
     }
 
+    /// The path of the runtime crate: `crate = "..."`, else `::mmstats`.
+    pub fn krate(&self) -> Path {
+        krate(&self.attrs)
+    }
+
     /// Whether the sys fields are appended, as they are by default.
     pub fn sys_fields(&self) -> bool {
         match &self.attrs.sys_fields {
             Some(sys_fields) => sys_fields.value.value,
             None => true,
         }
+    }
+}
+
+/// The path of the runtime crate that `attrs` name, else `::mmstats`.
+pub fn krate(attrs: &ModelAttrs) -> Path {
+    match &attrs.krate {
+        Some(krate) => krate.value.clone(),
+        None => syn::parse_quote!(::mmstats),
     }
 }
 

@@ -6,7 +6,7 @@
 //! through the checks that `expand.rs` generates.
 
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Expr, Ident, Lit, LitBool, LitInt, LitStr};
+use syn::{Attribute, Expr, Ident, Lit, LitBool, LitInt, LitStr, Path};
 
 use crate::ctxt::Ctxt;
 
@@ -15,8 +15,11 @@ pub const MMSTATS: &str = "mmstats";
 
 /// Struct attribute: a string prepended to every label, sys fields included.
 pub const LABEL_PREFIX: &str = "label_prefix";
-/// Struct attribute: whether the six sys fields are appended.
+/// Struct attribute: whether the sys fields are appended.
 pub const SYS_FIELDS: &str = "sys_fields";
+/// Struct attribute: the path of the runtime crate, for a renamed
+/// dependency (as serde's `#[serde(crate = "...")]`).
+pub const CRATE: &str = "crate";
 
 /// Field attribute: the label, instead of the field's name.
 pub const LABEL: &str = "label";
@@ -29,7 +32,7 @@ pub const VALUE: &str = "value";
 /// Field attribute: the initial value of a settable field.
 pub const INITIAL: &str = "initial";
 
-const MODEL_KEYS: &[&str] = &[LABEL_PREFIX, SYS_FIELDS];
+const MODEL_KEYS: &[&str] = &[LABEL_PREFIX, SYS_FIELDS, CRATE];
 const FIELD_KEYS: &[&str] = &[LABEL, SIZE, WINDOW, VALUE, INITIAL];
 
 /// One `key = value` as written, the key kept for its span.
@@ -43,6 +46,7 @@ pub struct Setting<T> {
 pub struct ModelAttrs {
     pub label_prefix: Option<Setting<LitStr>>,
     pub sys_fields: Option<Setting<LitBool>>,
+    pub krate: Option<Setting<Path>>,
 }
 
 /// `#[mmstats(...)]` on a field.
@@ -71,6 +75,10 @@ pub fn model_attrs(cx: &Ctxt, attrs: &[Attribute]) -> ModelAttrs {
                 SYS_FIELDS => {
                     let value = bool_literal(cx, &meta, SYS_FIELDS, "sys_fields = false")?;
                     set(cx, &mut out.sys_fields, key, value);
+                }
+                CRATE => {
+                    let value = path_literal(cx, &meta, CRATE, "crate = \"renamed\"")?;
+                    set(cx, &mut out.krate, key, value);
                 }
                 _ => return unknown(cx, &meta, MODEL_KEYS, "a field"),
             }
@@ -209,6 +217,32 @@ fn string_literal(
     })
 }
 
+/// A path in a string literal, as `crate = "..."` takes it: the tokens
+/// keep the literal's span, so errors in generated code point at it.
+fn path_literal(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    key: &str,
+    example: &str,
+) -> syn::Result<Option<Path>> {
+    let Some(lit) = string_literal(cx, meta, key, example)? else {
+        return Ok(None);
+    };
+    match lit.parse::<Path>() {
+        Ok(path) => Ok(Some(path)),
+        Err(_) => {
+            cx.error_spanned_by(
+                &lit,
+                format_args!(
+                    "`{key}` takes the path of the mmstats crate, like `{example}`; {:?} is not a path",
+                    lit.value()
+                ),
+            );
+            Ok(None)
+        }
+    }
+}
+
 fn int_literal(
     cx: &Ctxt,
     meta: &ParseNestedMeta,
@@ -273,7 +307,7 @@ mod tests {
             errors,
             [
                 "mmstats attribute `label` goes on a field",
-                "unknown mmstats attribute `lable_prefix`; expected one of `label_prefix`, `sys_fields`",
+                "unknown mmstats attribute `lable_prefix`; expected one of `label_prefix`, `sys_fields`, `crate`",
                 "mmstats attribute `sys_fields` goes on the struct",
             ]
         );

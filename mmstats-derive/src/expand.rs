@@ -3,12 +3,13 @@
 //! to its field's type.
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{DeriveInput, Expr, Lit, LitInt, LitStr, UnOp};
+use syn::{DeriveInput, Expr, Generics, Lit, LitInt, LitStr, Path, UnOp, Visibility};
 
 use crate::ast::{Field, Input};
-use crate::attr::Setting;
+use crate::attr::{self, Setting};
 use crate::ctxt::Ctxt;
 use crate::valid::{self, SYS_LABELS};
 
@@ -38,6 +39,8 @@ fn try_expand(node: &DeriveInput) -> syn::Result<TokenStream> {
 
 fn impl_model(input: &Input) -> TokenStream {
     let ident = &input.original.ident;
+    let krate = input.krate();
+    let name = LitStr::new(&ident.unraw().to_string(), ident.span());
     let prefix = input.label_prefix();
     let prefix_len = Literal::usize_unsuffixed(prefix.len());
     let prefix_span = match &input.attrs.label_prefix {
@@ -49,29 +52,34 @@ fn impl_model(input: &Input) -> TokenStream {
     let sys_count = if sys_fields { SYS_LABELS.len() } else { 0 };
     let count = Literal::usize_unsuffixed(input.fields.len() + sys_count);
 
-    let user_specs = input.fields.iter().map(field_spec);
+    let user_specs = input.fields.iter().map(|field| field_spec(field, &krate));
     let sys_specs = (0..sys_count).map(|index| {
         let index = Literal::usize_unsuffixed(index);
-        quote!(::mmstats::__private::SYS_FIELDS[#index])
+        quote!(#krate::__private::SYS_FIELDS[#index])
     });
     let binder = binder();
     let binds = input.fields.iter().map(|field| field_bind(field, &binder));
-    let checks = input.fields.iter().map(field_checks);
+    let debug_fields = input.fields.iter().map(|field| field.ident);
+    let list = Ident::new("__list", Span::mixed_site());
+    let checks = input.fields.iter().map(|field| field_checks(field, &krate));
+    let original = input.original;
+    let inherent = inherent_fns(&original.ident, &original.vis, &original.generics, &krate);
 
     quote! {
         const _: () = {
-            const __FIELDS: [::mmstats::__private::FieldSpec; #count] = [
+            const __FIELDS: [#krate::__private::FieldSpec; #count] = [
                 #(#user_specs,)*
                 #(#sys_specs,)*
             ];
-            const __ALIGNED: [::mmstats::__private::FieldLayout; #count] =
-                ::mmstats::__private::layout_fields(&__FIELDS, #prefix_len, ::mmstats::Layout::Aligned);
-            const __PYTHON_EXACT: [::mmstats::__private::FieldLayout; #count] =
-                ::mmstats::__private::layout_fields(&__FIELDS, #prefix_len, ::mmstats::Layout::PythonExact);
+            const __ALIGNED: [#krate::__private::FieldLayout; #count] =
+                #krate::__private::layout_fields(&__FIELDS, #prefix_len, #krate::Layout::Aligned);
+            const __PYTHON_EXACT: [#krate::__private::FieldLayout; #count] =
+                #krate::__private::layout_fields(&__FIELDS, #prefix_len, #krate::Layout::PythonExact);
 
             #[automatically_derived]
-            impl ::mmstats::MmStats for #ident {
-                const __MODEL: ::mmstats::__private::ModelSpec = ::mmstats::__private::ModelSpec {
+            impl #krate::MmStats for #ident {
+                const __MODEL: #krate::__private::ModelSpec = #krate::__private::ModelSpec {
+                    name: #name,
                     label_prefix: #prefix,
                     sys_fields: #sys_fields,
                     fields: &__FIELDS,
@@ -79,32 +87,69 @@ fn impl_model(input: &Input) -> TokenStream {
                     python_exact: &__PYTHON_EXACT,
                 };
 
-                fn __bind(#binder: &mut ::mmstats::__private::Binder<'_>) -> Self {
+                fn __bind(#binder: &mut #krate::__private::Binder<'_>) -> Self {
                     Self {
                         #(#binds,)*
                     }
                 }
+
+                fn __debug_fields(&self, #list: &mut ::core::fmt::DebugList<'_, '_>) {
+                    #(#list.entry(&self.#debug_fields);)*
+                }
             }
+
+            #inherent
 
             #(#checks)*
         };
     }
 }
 
-/// `<T as Stat>::KIND`, spanned on the field's type so that a type that is
-/// not a field type is reported there.
-fn stat_kind(field: &Field) -> TokenStream {
-    let ty = field.ty;
-    quote_spanned!(ty.span()=> <#ty as ::mmstats::__private::Stat>::KIND)
+/// `options()` and `create()` as inherent associated functions, so that
+/// `Stats::options()` works where the trait is not imported. They have the
+/// struct's visibility: whoever can name the model can create it.
+fn inherent_fns(ident: &Ident, vis: &Visibility, generics: &Generics, krate: &Path) -> TokenStream {
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #ident #ty_generics #where_clause {
+            #[doc = "Options for creating this model's file: where, under which name, with"]
+            #[doc = "which label prefix and layout; their `create()` creates it."]
+            #[doc = ""]
+            #[doc = "The same as `MmStats::options`, callable without importing the trait."]
+            #vis fn options() -> #krate::ModelOptions<Self> {
+                <Self as #krate::MmStats>::options()
+            }
+
+            #[doc = "Creates this model's file with the default options: in `$MMSTATS_PATH`"]
+            #[doc = "(else the temporary directory), named by `$MMSTATS_FILES` (else"]
+            #[doc = "`{CMD}-{PID}-{TID}-{MODEL}.mmstats`)."]
+            #[doc = ""]
+            #[doc = "The same as `MmStats::create`, callable without importing the trait."]
+            #[doc = ""]
+            #[doc = "# Errors"]
+            #[doc = "As `ModelOptions::create`."]
+            #vis fn create() -> ::core::result::Result<#krate::Model<Self>, #krate::Error> {
+                <Self as #krate::MmStats>::create()
+            }
+        }
+    }
 }
 
-fn field_spec(field: &Field) -> TokenStream {
+/// `<T as Stat>::KIND`, spanned on the field's type so that a type that is
+/// not a field type is reported there.
+fn stat_kind(field: &Field, krate: &Path) -> TokenStream {
+    let ty = field.ty;
+    quote_spanned!(ty.span()=> <#ty as #krate::__private::Stat>::KIND)
+}
+
+fn field_spec(field: &Field, krate: &Path) -> TokenStream {
     let label = LitStr::new(&field.label(), field.label_span());
-    let kind = stat_kind(field);
+    let kind = stat_kind(field, krate);
     let size = optional_count(&field.attrs.size);
     let window = optional_count(&field.attrs.window);
     quote! {
-        ::mmstats::__private::FieldSpec::new(#label, #kind, #size, #window)
+        #krate::__private::FieldSpec::new(#label, #kind, #size, #window)
     }
 }
 
@@ -165,14 +210,17 @@ fn is_unsuffixed_number(expr: &Expr) -> bool {
 /// One `const _: () = check_*(KIND);` per attribute, spanned on the key the
 /// user wrote: the runtime's check panics during constant evaluation, and
 /// the compiler reports the panic there.
-fn field_checks(field: &Field) -> TokenStream {
-    let kind = stat_kind(field);
+fn field_checks(field: &Field, krate: &Path) -> TokenStream {
+    let kind = stat_kind(field, krate);
     let attrs = &field.attrs;
     let mut checks = TokenStream::new();
     let mut check = |span: Span, function: &str| {
         let function = Ident::new(function, span);
+        // The whole call on the key, the crate path included: the
+        // compiler reports a failed check at the call's first token.
+        let krate = respanned(krate, span);
         checks.extend(quote_spanned! {span=>
-            const _: () = ::mmstats::__private::#function(#kind);
+            const _: () = #krate::__private::#function(#kind);
         });
     };
     if let Some(size) = &attrs.size {
@@ -193,10 +241,24 @@ fn field_checks(field: &Field) -> TokenStream {
     checks
 }
 
+/// `path`'s tokens, each moved to `span`.
+fn respanned(path: &Path, span: Span) -> TokenStream {
+    path.to_token_stream()
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
+        })
+        .collect()
+}
+
 /// What is emitted besides the errors: an impl whose items are never used,
 /// since the program does not compile.
 fn fallback(node: &DeriveInput) -> TokenStream {
     let ident = &node.ident;
+    // The errors were reported already; a bad `crate = ...` falls back to
+    // the default path.
+    let krate = crate::ast::krate(&attr::model_attrs(&Ctxt::new(), &node.attrs));
     // A generic struct is refused, but its fallback impl must still meet
     // the trait's `'static` bound.
     let mut generics = node.generics.clone();
@@ -204,12 +266,14 @@ fn fallback(node: &DeriveInput) -> TokenStream {
         .make_where_clause()
         .predicates
         .push(syn::parse_quote!(Self: 'static));
+    let inherent = inherent_fns(ident, &node.vis, &generics, &krate);
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     quote! {
         const _: () = {
             #[automatically_derived]
-            impl #impl_generics ::mmstats::MmStats for #ident #ty_generics #where_clause {
-                const __MODEL: ::mmstats::__private::ModelSpec = ::mmstats::__private::ModelSpec {
+            impl #impl_generics #krate::MmStats for #ident #ty_generics #where_clause {
+                const __MODEL: #krate::__private::ModelSpec = #krate::__private::ModelSpec {
+                    name: "",
                     label_prefix: "",
                     sys_fields: false,
                     fields: &[],
@@ -217,10 +281,12 @@ fn fallback(node: &DeriveInput) -> TokenStream {
                     python_exact: &[],
                 };
 
-                fn __bind(_: &mut ::mmstats::__private::Binder<'_>) -> Self {
+                fn __bind(_: &mut #krate::__private::Binder<'_>) -> Self {
                     ::core::unreachable!()
                 }
             }
+
+            #inherent
         };
     }
 }
@@ -259,7 +325,7 @@ pub(crate) mod tests {
             }
         });
         let expected = [
-            "const __FIELDS : [:: mmstats :: __private :: FieldSpec ; 9]",
+            "const __FIELDS : [:: mmstats :: __private :: FieldSpec ; 10]",
             ":: mmstats :: __private :: FieldSpec :: new (\"done\" , < Counter as :: mmstats :: __private :: Stat > :: KIND , :: core :: option :: Option :: None , :: core :: option :: Option :: None)",
             ":: mmstats :: __private :: FieldSpec :: new (\"user\" , < Text as :: mmstats :: __private :: Stat > :: KIND , :: core :: option :: Option :: Some (64) , :: core :: option :: Option :: None)",
             ":: mmstats :: __private :: SYS_FIELDS [5]",
@@ -380,11 +446,48 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_crate_path_replaces_every_mmstats_path() {
+        let code = expand(&parse_quote! {
+            #[mmstats(crate = "renamed")]
+            struct Stats {
+                #[mmstats(size = 8)]
+                t: Text,
+            }
+        });
+        assert!(!code.contains(":: mmstats"), "{code}");
+        for piece in [
+            "impl renamed :: MmStats for Stats",
+            "renamed :: __private :: check_size",
+            "renamed :: __private :: SYS_FIELDS [0]",
+            "fn options () -> renamed :: ModelOptions < Self >",
+        ] {
+            assert!(code.contains(piece), "missing `{piece}` in:\n{code}");
+        }
+    }
+
+    #[test]
+    fn options_and_create_are_inherent_with_the_structs_visibility() {
+        let code = expand(&parse_quote! {
+            pub(crate) struct Stats {
+                n: Counter,
+            }
+        });
+        for piece in [
+            "impl Stats {",
+            "pub (crate) fn options () -> :: mmstats :: ModelOptions < Self > { < Self as :: mmstats :: MmStats > :: options () }",
+            "pub (crate) fn create () -> :: core :: result :: Result < :: mmstats :: Model < Self > , :: mmstats :: Error > { < Self as :: mmstats :: MmStats > :: create () }",
+            "name : \"Stats\"",
+        ] {
+            assert!(code.contains(piece), "missing `{piece}` in:\n{code}");
+        }
+    }
+
+    #[test]
     fn a_model_without_fields_is_fine() {
         let code = expand(&parse_quote! {
             struct Stats {}
         });
-        assert!(code.contains("FieldSpec ; 6]"), "{code}");
+        assert!(code.contains("FieldSpec ; 7]"), "{code}");
         assert!(code.contains("-> Self { Self { } }"), "{code}");
     }
 }

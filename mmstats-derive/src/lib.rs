@@ -43,10 +43,19 @@ use syn::{parse_macro_input, DeriveInput};
 ///
 /// - `#[mmstats(label_prefix = "app.")]`: a string prepended to every label
 ///   in the file, the sys fields' included. Default `""`.
-/// - `#[mmstats(sys_fields = false)]`: leaves out the six fields that are
-///   otherwise appended after the struct's own (`sys.pid`, `sys.tid`,
-///   `sys.uid`, `sys.gid`, `org.rust.version`, `sys.created`). Default
+/// - `#[mmstats(sys_fields = false)]`: leaves out the seven fields that are
+///   otherwise appended after the struct's own: Python 0.8's six
+///   (`sys.pid`, `sys.tid`, `sys.uid`, `sys.gid`, `org.rust.version`,
+///   `sys.created`), then `sys.cmd` (the program's base name). Default
 ///   `true`.
+/// - `#[mmstats(crate = "renamed")]`: the path of the mmstats crate, for a
+///   dependency renamed in `Cargo.toml` (`stats = { package = "mmstats" }`)
+///   or re-exported by another crate. Default `::mmstats`.
+///
+/// Besides the trait, the derive gives the struct inherent `options()` and
+/// `create()` functions (with the struct's visibility), so that
+/// `Stats::options()` works without importing the `MmStats` trait; a struct
+/// that defines functions of those names itself conflicts with them.
 ///
 /// # Field attributes
 ///

@@ -13,13 +13,14 @@ use crate::ctxt::Ctxt;
 
 /// The labels of the sys fields the runtime appends (its
 /// `__private::SYS_FIELDS`), before the prefix.
-pub const SYS_LABELS: [&str; 6] = [
+pub const SYS_LABELS: [&str; 7] = [
     "sys.pid",
     "sys.tid",
     "sys.uid",
     "sys.gid",
     "org.rust.version",
     "sys.created",
+    "sys.cmd",
 ];
 
 /// A label's length is stored as a `u16`.

@@ -2,11 +2,12 @@
 #![forbid(unsafe_code)]
 
 use std::cell::{Cell, RefCell};
+use std::fmt;
 
 use crate::exact_sum::ExactSum;
-use crate::layout::StatKind;
-use crate::model::{Place, Slot};
-use crate::stat::{sealed, Stat};
+use crate::layout::{FieldSpec, StatKind};
+use crate::place::Place;
+use crate::stat::{debug_handle, sealed, Slot, Stat};
 
 /// The running mean of every sample added (Python's `AverageField`,
 /// signature `d`). Each [`add`](Average::add) is O(1): the count and the
@@ -27,16 +28,31 @@ use crate::stat::{sealed, Stat};
 /// assert_eq!(stats.batch_size.get(), 1.5);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+///
+/// Its `Debug` shows its label, mean and sample count:
+/// `Average { label: "batch_size", value: 1.5, count: 2 }`.
 #[must_use]
 pub struct Average {
     place: Place<u64>,
     count: Cell<u64>,
     total: Cell<f64>,
+    spec: &'static FieldSpec,
 }
 
 impl Average {
     /// Adds a sample to the mean.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Average};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { a: Average }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.a.add(2.0);
+    /// stats.a.add(4.0);
+    /// assert_eq!(stats.a.get(), 3.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn add(&self, value: f64) {
         let count = self.count.get() + 1;
@@ -47,16 +63,53 @@ impl Average {
     }
 
     /// The current mean (0 before the first sample).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Average};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { a: Average }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.a.get(), 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn get(&self) -> f64 {
         f64::from_bits(self.place.load())
     }
 
     /// How many samples were added.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Average};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { a: Average }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.a.add(1.0);
+    /// assert_eq!(stats.a.count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn count(&self) -> u64 {
         self.count.get()
     }
 }
+
+impl fmt::Debug for Average {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_handle(f, "Average", self.spec)
+            .field("value", &self.get())
+            .field("count", &self.count())
+            .finish()
+    }
+}
+
+// Unwind safety. The count and total in `Cell`s change only inside
+// `add`, which calls no user code and cannot panic, so a panic caught with
+// `catch_unwind` never interrupts an update and cannot leave them out of
+// step; even if one did, the cost would be a wrong mean, not unsoundness.
+// So a model may be used across `catch_unwind` without `AssertUnwindSafe`.
+impl std::panic::RefUnwindSafe for Average {}
 
 impl sealed::Sealed for Average {}
 
@@ -70,6 +123,7 @@ impl Stat for Average {
             place: slot.number(),
             count: Cell::new(0),
             total: Cell::new(0.0),
+            spec: slot.spec(),
         }
     }
 }
@@ -163,11 +217,14 @@ impl Window {
 /// assert_eq!(stats.latency.get(), 3.0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+///
+/// Its `Debug` shows its label, mean and window:
+/// `MovingAverage { label: "latency", value: 3.0, window: 2 }`.
 #[must_use]
 pub struct MovingAverage {
     place: Place<u64>,
     window: RefCell<Window>,
+    spec: &'static FieldSpec,
 }
 
 impl MovingAverage {
@@ -175,10 +232,24 @@ impl MovingAverage {
         MovingAverage {
             place: slot.number(),
             window: RefCell::new(Window::new(slot.spec().window)),
+            spec: slot.spec(),
         }
     }
 
     /// Adds a sample.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, MovingAverage};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { #[mmstats(window = 2)] m: MovingAverage }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// for x in [1.0, 2.0, 6.0] {
+    ///     stats.m.add(x);
+    /// }
+    /// assert_eq!(stats.m.get(), 4.0); // the last two
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn add(&self, value: f64) {
         // Never re-entered (nothing here calls out), so the borrow succeeds.
@@ -189,16 +260,57 @@ impl MovingAverage {
     }
 
     /// The current mean (0 before the first sample).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, MovingAverage};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { m: MovingAverage }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.m.get(), 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn get(&self) -> f64 {
         f64::from_bits(self.place.load())
     }
 
     /// How many samples the mean covers at most.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, MovingAverage};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { #[mmstats(window = 10)] m: MovingAverage }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.m.window(), 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn window(&self) -> usize {
         self.window.borrow().values.len()
     }
+
+    /// The field as declared.
+    pub(crate) fn spec(&self) -> &'static FieldSpec {
+        self.spec
+    }
 }
+
+impl fmt::Debug for MovingAverage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_handle(f, "MovingAverage", self.spec)
+            .field("value", &self.get())
+            .field("window", &self.window())
+            .finish()
+    }
+}
+
+// Unwind safety, as for `Average`: the window changes only inside `add`,
+// which calls no user code and takes the `RefCell` with `try_borrow_mut`,
+// so nothing there panics. The worst a caught panic could leave, were one
+// possible mid-update, is a window whose running sum missed a sample: a
+// wrong moving mean, never an unsound state.
+impl std::panic::RefUnwindSafe for MovingAverage {}
 
 impl sealed::Sealed for MovingAverage {}
 

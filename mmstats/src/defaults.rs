@@ -5,15 +5,44 @@
 use std::path::PathBuf;
 
 /// Environment variable naming the directory for stats files.
+///
+/// ```
+/// // MMSTATS_PATH=/dev/shm/myapp myapp
+/// assert_eq!(mmstats::ENV_PATH, "MMSTATS_PATH");
+/// if std::env::var_os(mmstats::ENV_PATH).is_none() {
+///     assert_eq!(mmstats::default_path(), std::env::temp_dir());
+/// }
+/// ```
 pub const ENV_PATH: &str = "MMSTATS_PATH";
-/// Environment variable holding the default file name template.
+/// Environment variable holding the default file name template, with the
+/// placeholders of [`ModelOptions::filename`](crate::ModelOptions::filename)
+/// (`{CMD}`, `{PID}`, `{TID}`, `{MODEL}`); the name it gives must end in
+/// `.mmstats`. Unset or empty: [`FILENAME_TEMPLATE`].
+///
+/// ```
+/// // MMSTATS_FILES='{CMD}-{PID}-{TID}-{MODEL}.mmstats' myapp
+/// assert_eq!(mmstats::ENV_FILES, "MMSTATS_FILES");
+/// ```
 pub const ENV_FILES: &str = "MMSTATS_FILES";
 /// Environment variable holding the glob the tools read by default.
+///
+/// ```
+/// // MMSTATS_GLOB='/var/run/myapp/*.mmstats' slurpstats
+/// assert_eq!(mmstats::ENV_GLOB, "MMSTATS_GLOB");
+/// if std::env::var_os(mmstats::ENV_GLOB).is_none() {
+///     assert!(mmstats::default_glob().ends_with("/*.mmstats"));
+/// }
+/// ```
 pub const ENV_GLOB: &str = "MMSTATS_GLOB";
 
-/// The file name template used when none is given: one file per process
-/// and thread.
-pub const FILENAME_TEMPLATE: &str = "{CMD}-{PID}-{TID}.mmstats";
+/// The file name template used when none is given: one file per program,
+/// process, thread and model type (`{MODEL}` is the model struct's name),
+/// so that two kinds of model on one thread have a file each.
+///
+/// ```
+/// assert_eq!(mmstats::FILENAME_TEMPLATE, "{CMD}-{PID}-{TID}-{MODEL}.mmstats");
+/// ```
+pub const FILENAME_TEMPLATE: &str = "{CMD}-{PID}-{TID}-{MODEL}.mmstats";
 
 /// The directory models write to: `$MMSTATS_PATH`, else the system's
 /// temporary directory.
@@ -31,6 +60,12 @@ pub fn default_path() -> PathBuf {
 
 /// The file name template models use: `$MMSTATS_FILES`, else
 /// [`FILENAME_TEMPLATE`].
+///
+/// ```
+/// if std::env::var_os(mmstats::ENV_FILES).is_none() {
+///     assert_eq!(mmstats::default_filename(), mmstats::FILENAME_TEMPLATE);
+/// }
+/// ```
 pub fn default_filename() -> String {
     std::env::var(ENV_FILES)
         .ok()

@@ -14,6 +14,15 @@
 //! ```
 //!
 //! A reader stops at the end of the file or at a `label_len` of zero.
+//!
+//! ```
+//! use mmstats::format::{calcsize, Code, Signature};
+//!
+//! // Python's `struct.calcsize`, and the value Python's reader unpacks.
+//! assert_eq!(calcsize(b"=3x8x255s1x")?, 267);
+//! assert_eq!(Signature::parse(b"=3x8x255s1x")?.value().code(), Code::Bytes);
+//! # Ok::<(), mmstats::format::SignatureError>(())
+//! ```
 #![forbid(unsafe_code)]
 
 mod signature;
@@ -21,27 +30,85 @@ mod signature;
 pub use signature::{calcsize, ByteOrder, Item, Mode, Signature, SignatureError};
 
 /// The only file format version there is.
+///
+/// ```
+/// use mmstats::format::VERSION;
+///
+/// let file = mmstats::reader::StatsFile::from_bytes(vec![VERSION, 0, 0])?;
+/// assert_eq!(file.version(), VERSION);
+/// assert_eq!(file.read_all()?.len(), 0);
+/// # Ok::<(), mmstats::reader::ReadError>(())
+/// ```
 pub const VERSION: u8 = 1;
 
 /// `write_buffer` value of an unbuffered field: one value follows in place.
+///
+/// ```
+/// use mmstats::format::{UNBUFFERED, VERSION};
+/// use mmstats::reader::{StatsFile, Value};
+///
+/// // One field by hand: label "n", signature "B", unbuffered, value 7.
+/// let mut bytes = vec![VERSION];
+/// bytes.extend_from_slice(&1u16.to_ne_bytes());
+/// bytes.push(b'n');
+/// bytes.extend_from_slice(&1u16.to_ne_bytes());
+/// bytes.push(b'B');
+/// bytes.push(UNBUFFERED);
+/// bytes.push(7);
+/// let fields = StatsFile::from_bytes(bytes)?.read_all()?;
+/// assert_eq!(fields[0].write_buffer, UNBUFFERED);
+/// assert_eq!(fields[0].value, Value::UInt(7));
+/// # Ok::<(), mmstats::reader::ReadError>(())
+/// ```
 pub const UNBUFFERED: u8 = 255;
 
 /// Size of a label or signature length prefix.
+///
+/// ```
+/// assert_eq!(mmstats::format::LEN_PREFIX, size_of::<u16>());
+/// ```
 pub const LEN_PREFIX: usize = 2;
 
 /// Largest label or signature: their lengths are stored in a `u16`.
+///
+/// ```
+/// assert_eq!(mmstats::format::MAX_HEADER_STRING, 65_535);
+/// ```
 pub const MAX_HEADER_STRING: usize = u16::MAX as usize;
 
 /// The page size the writer rounds file sizes up to (and the smallest file).
 ///
 /// Python 0.8 used the machine's page size; every platform this crate
 /// supports uses 4 KiB pages for files created here.
+///
+/// ```
+/// use mmstats::{format::PAGE_SIZE, Counter, MmStats};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     done: Counter,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// assert_eq!(stats.len(), PAGE_SIZE); // a small model fills one page
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const PAGE_SIZE: usize = 4096;
 
 /// A Python `struct` format code.
 ///
 /// Only the codes mmstats files use (and Python 0.8 can write or read) are
 /// known; see [`Signature`] for parsing whole format strings.
+///
+/// ```
+/// use mmstats::format::Code;
+///
+/// assert_eq!(Code::from_char(b'Q'), Some(Code::U64));
+/// assert_eq!(Code::U64.as_char(), b'Q');
+/// assert_eq!(Code::U64.standard_size(), 8);
+/// assert_eq!(Code::from_char(b'p'), None);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Code {
     /// `x`: one pad byte, no value.
@@ -80,6 +147,13 @@ pub enum Code {
 
 impl Code {
     /// The code for a format character, if mmstats knows it.
+    ///
+    /// ```
+    /// use mmstats::format::Code;
+    ///
+    /// assert_eq!(Code::from_char(b'd'), Some(Code::F64));
+    /// assert_eq!(Code::from_char(b'e'), None);
+    /// ```
     pub const fn from_char(c: u8) -> Option<Code> {
         Some(match c {
             b'x' => Code::Pad,
@@ -103,6 +177,10 @@ impl Code {
     }
 
     /// The format character of this code.
+    ///
+    /// ```
+    /// assert_eq!(mmstats::format::Code::I16.as_char(), b'h');
+    /// ```
     pub const fn as_char(self) -> u8 {
         match self {
             Code::Pad => b'x',
@@ -125,6 +203,13 @@ impl Code {
     }
 
     /// Size of one item in standard mode (`=`, `<`, `>`, `!`).
+    ///
+    /// ```
+    /// use mmstats::format::Code;
+    ///
+    /// assert_eq!(Code::Long.standard_size(), 4);
+    /// assert_eq!(Code::F64.standard_size(), 8);
+    /// ```
     pub const fn standard_size(self) -> usize {
         match self {
             Code::Pad | Code::Char | Code::I8 | Code::U8 | Code::Bool | Code::Bytes => 1,
@@ -136,6 +221,12 @@ impl Code {
 
     /// Size (and alignment) of one item in native mode (`@` or no prefix),
     /// as CPython computes it on an LP64 platform.
+    ///
+    /// ```
+    /// use mmstats::format::Code;
+    ///
+    /// assert_eq!(Code::Long.native_size(), size_of::<std::ffi::c_long>());
+    /// ```
     pub const fn native_size(self) -> usize {
         match self {
             Code::Long | Code::ULong => 8,

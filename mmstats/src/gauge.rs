@@ -1,10 +1,13 @@
 //! [`Gauge`]: a number or bool that is set.
 #![forbid(unsafe_code)]
 
+use std::fmt;
+
+use crate::layout::FieldSpec;
 use crate::layout::StatKind;
-use crate::model::{Place, Slot};
+use crate::place::Place;
 use crate::scalar::Scalar;
-use crate::stat::{sealed, Stat};
+use crate::stat::{debug_handle, sealed, Slot, Stat};
 
 /// A value that is set, of any [`Scalar`] type: Python's `UInt64Field`
 /// (`Gauge<u64>`), `UIntField` (`u32`), `IntField` (`i32`), `ShortField`
@@ -34,23 +37,56 @@ use crate::stat::{sealed, Stat};
 /// assert_eq!(stats.queue_len.get(), 7);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+///
+/// Its `Debug` shows its type, label and value:
+/// `Gauge<u32> { label: "queue_len", value: 7 }`.
 #[must_use]
 pub struct Gauge<T: Scalar> {
     place: Place<T::Word>,
+    spec: &'static FieldSpec,
 }
 
 impl<T: Scalar> Gauge<T> {
     /// Sets the value.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Gauge};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { level: Gauge<i32> }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.level.set(-3);
+    /// assert_eq!(stats.level.get(), -3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn set(&self, value: T) {
         self.place.store(value.to_word());
     }
 
     /// The current value.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Gauge};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { #[mmstats(initial = true)] up: Gauge<bool> }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert!(stats.up.get());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn get(&self) -> T {
         T::from_word(self.place.load())
+    }
+}
+
+impl<T: Scalar> fmt::Debug for Gauge<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = format!("Gauge<{}>", std::any::type_name::<T>());
+        debug_handle(f, &kind, self.spec)
+            .field("value", &self.get())
+            .finish()
     }
 }
 
@@ -63,6 +99,7 @@ impl<T: Scalar> Stat for Gauge<T> {
     fn bind(slot: Slot<'_>, init: Option<T>) -> Self {
         let gauge = Gauge {
             place: slot.number(),
+            spec: slot.spec(),
         };
         if let Some(value) = init {
             gauge.set(value);

@@ -21,10 +21,37 @@
 //! [`Layout::PythonExact`] writes exactly what Python 0.8 wrote (plain
 //! one-letter signatures, double-buffered numbers, strings in place) and is
 //! therefore not torn-free.
+//!
+//! ```
+//! use mmstats::layout::{layout_field, FieldSpec, Layout, StatKind};
+//!
+//! let spec = FieldSpec::new("done", StatKind::Counter, None, None);
+//! let aligned = layout_field(&spec, 1, 4, Layout::Aligned);
+//! let exact = layout_field(&spec, 1, 4, Layout::PythonExact);
+//! assert_eq!(aligned.sig.as_bytes(), b"=2xQ"); // two pad bytes: the u64 at offset 16
+//! assert_eq!(aligned.value, 16);
+//! assert_eq!(exact.sig.as_bytes(), b"Q"); // Python's: double buffered, unaligned
+//! assert_eq!(exact.value, 11);
+//! ```
 
 use crate::format::{Code, PAGE_SIZE, UNBUFFERED};
 
 /// Which byte layout a model's file uses.
+///
+/// ```
+/// use mmstats::{Counter, Layout, MmStats};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     done: Counter,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).layout(Layout::PythonExact).create()?;
+/// assert_eq!(stats.layout(), Layout::PythonExact);
+/// assert_eq!(Layout::default(), Layout::Aligned);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Layout {
     /// Aligned values, seqlocked text: readers never see a torn value.
@@ -38,6 +65,15 @@ pub enum Layout {
 
 /// What kind of statistic a field is: decides its signature, its buffering
 /// and which attributes it takes.
+///
+/// ```
+/// use mmstats::layout::StatKind;
+/// use mmstats::{Stat, Text, Timer};
+///
+/// assert_eq!(<Timer as Stat>::KIND, StatKind::Timer);
+/// assert!(<Text as Stat>::KIND.takes_size());
+/// assert!(!StatKind::Counter.takes_window());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StatKind {
     /// A `u64` counter.
@@ -60,6 +96,14 @@ pub enum StatKind {
 
 /// Whether a kind of field takes an initial value (`initial = ...` or
 /// `value = ...` in the derive).
+///
+/// ```
+/// use mmstats::layout::{InitRule, StatKind};
+///
+/// assert_eq!(StatKind::Counter.init_rule(), InitRule::Optional); // `initial = ...`
+/// assert_eq!(StatKind::StaticText.init_rule(), InitRule::Required); // `value = ...`
+/// assert_eq!(StatKind::Timer.init_rule(), InitRule::Forbidden);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InitRule {
     /// The field takes no initial value.
@@ -71,24 +115,79 @@ pub enum InitRule {
 }
 
 /// Default size of a [`StatKind::Text`] field, as Python's `StringField`.
+///
+/// ```
+/// use mmstats::{layout::DEFAULT_TEXT_SIZE, MmStats, Text};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     user: Text,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// assert_eq!(stats.user.size(), DEFAULT_TEXT_SIZE);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_TEXT_SIZE: usize = 255;
 /// Size of a [`StatKind::StaticText`] field by default, as Python's `StaticTextField`.
+///
+/// ```
+/// use mmstats::layout::{FieldSpec, StatKind, DEFAULT_STATIC_TEXT_SIZE};
+///
+/// let spec = FieldSpec::new("version", StatKind::StaticText, None, None);
+/// assert_eq!(spec.size, DEFAULT_STATIC_TEXT_SIZE);
+/// ```
 pub const DEFAULT_STATIC_TEXT_SIZE: usize = 256;
 /// Default window of moving averages and timers, as Python's.
+///
+/// ```
+/// use mmstats::{layout::DEFAULT_WINDOW, MmStats, Timer};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     call: Timer,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// assert_eq!(stats.call.window(), DEFAULT_WINDOW);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_WINDOW: usize = 100;
 
 impl StatKind {
     /// Whether the `size` attribute applies.
+    ///
+    /// ```
+    /// use mmstats::layout::StatKind;
+    ///
+    /// assert!(StatKind::Text.takes_size());
+    /// assert!(!StatKind::Counter.takes_size());
+    /// ```
     pub const fn takes_size(self) -> bool {
         matches!(self, StatKind::Text | StatKind::StaticText)
     }
 
     /// Whether the `window` attribute applies.
+    ///
+    /// ```
+    /// use mmstats::layout::StatKind;
+    ///
+    /// assert!(StatKind::Timer.takes_window());
+    /// assert!(!StatKind::Text.takes_window());
+    /// ```
     pub const fn takes_window(self) -> bool {
         matches!(self, StatKind::MovingAverage | StatKind::Timer)
     }
 
     /// Whether and how the field takes an initial value.
+    ///
+    /// ```
+    /// use mmstats::layout::{InitRule, StatKind};
+    ///
+    /// assert_eq!(StatKind::Average.init_rule(), InitRule::Forbidden);
+    /// ```
     pub const fn init_rule(self) -> InitRule {
         match self {
             StatKind::Static(_) | StatKind::StaticText => InitRule::Required,
@@ -100,6 +199,13 @@ impl StatKind {
 
 /// One field of a model as declared: its label (without the model's label
 /// prefix), its kind and its sizes.
+///
+/// ```
+/// use mmstats::layout::{FieldSpec, StatKind};
+///
+/// let spec = FieldSpec::new("user", StatKind::Text, Some(64), None);
+/// assert_eq!((spec.label, spec.size, spec.window), ("user", 64, 0));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FieldSpec {
     /// The label, without the model's prefix.
@@ -114,6 +220,13 @@ pub struct FieldSpec {
 
 impl FieldSpec {
     /// A field, with the defaults of Python 0.8 for sizes not given.
+    ///
+    /// ```
+    /// use mmstats::layout::{FieldSpec, StatKind, DEFAULT_TEXT_SIZE};
+    ///
+    /// let spec = FieldSpec::new("user", StatKind::Text, None, None);
+    /// assert_eq!(spec.size, DEFAULT_TEXT_SIZE);
+    /// ```
     pub const fn new(
         label: &'static str,
         kind: StatKind,
@@ -141,9 +254,26 @@ impl FieldSpec {
 }
 
 /// Longest signature the writer produces (`=8x8x<20 digits>s8x`).
+///
+/// ```
+/// use mmstats::layout::{layout_field, FieldSpec, Layout, StatKind, MAX_SIGNATURE};
+///
+/// let spec = FieldSpec::new("t", StatKind::Text, Some(1 << 30), None);
+/// let field = layout_field(&spec, 1, 1, Layout::Aligned);
+/// assert!(field.sig.len() <= MAX_SIGNATURE);
+/// ```
 pub const MAX_SIGNATURE: usize = 32;
 
 /// A signature built at compile time.
+///
+/// ```
+/// use mmstats::layout::{layout_field, FieldSpec, Layout, StatKind};
+///
+/// let spec = FieldSpec::new("n", StatKind::Counter, None, None);
+/// let sig = layout_field(&spec, 1, 1, Layout::PythonExact).sig;
+/// assert_eq!(sig.as_bytes(), b"Q");
+/// assert_eq!(sig.len(), 1);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sig {
     bytes: [u8; MAX_SIGNATURE],
@@ -157,16 +287,40 @@ impl Sig {
     };
 
     /// The signature's bytes, as stored in the file.
+    ///
+    /// ```
+    /// use mmstats::layout::{layout_field, FieldSpec, Layout, StatKind};
+    ///
+    /// let spec = FieldSpec::new("n", StatKind::Gauge(mmstats::format::Code::I32), None, None);
+    /// let sig = layout_field(&spec, 1, 1, Layout::PythonExact).sig;
+    /// assert_eq!(sig.as_bytes(), b"i");
+    /// ```
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes.split_at(self.len).0
     }
 
     /// The signature's length in bytes.
+    ///
+    /// ```
+    /// use mmstats::layout::{layout_field, FieldSpec, Layout, StatKind};
+    ///
+    /// let spec = FieldSpec::new("n", StatKind::Gauge(mmstats::format::Code::I32), None, None);
+    /// let sig = layout_field(&spec, 1, 1, Layout::PythonExact).sig;
+    /// assert_eq!(sig.len(), 1);
+    /// ```
     pub const fn len(&self) -> usize {
         self.len
     }
 
     /// Whether the signature is empty (it never is for a laid-out field).
+    ///
+    /// ```
+    /// use mmstats::layout::{layout_field, FieldSpec, Layout, StatKind};
+    ///
+    /// let spec = FieldSpec::new("n", StatKind::Gauge(mmstats::format::Code::I32), None, None);
+    /// let sig = layout_field(&spec, 1, 1, Layout::PythonExact).sig;
+    /// assert!(!sig.is_empty());
+    /// ```
     pub const fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -211,6 +365,18 @@ const fn pad_to(offset: usize, align: usize) -> usize {
 }
 
 /// Where one field's bytes are in the file.
+///
+/// ```
+/// use mmstats::layout::{layout_field, FieldSpec, Layout, StatKind};
+///
+/// // A counter labelled "n" right after the version byte.
+/// let spec = FieldSpec::new("n", StatKind::Counter, None, None);
+/// let field = layout_field(&spec, 1, 1, Layout::Aligned);
+/// assert_eq!(field.record, 1);
+/// assert_eq!(field.value % 8, 0); // aligned for one atomic store
+/// assert!(!field.is_buffered());
+/// assert_eq!(field.end, field.value + 8);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FieldLayout {
     /// Offset of the field's `label_len`.
@@ -248,6 +414,14 @@ impl FieldLayout {
     };
 
     /// Whether the field has two buffers.
+    ///
+    /// ```
+    /// use mmstats::layout::{layout_field, FieldSpec, Layout, StatKind};
+    ///
+    /// let spec = FieldSpec::new("n", StatKind::Gauge(mmstats::format::Code::I32), None, None);
+    /// let field = layout_field(&spec, 1, 1, Layout::PythonExact);
+    /// assert!(field.is_buffered()); // Python 0.8 double-buffered numbers
+    /// ```
     pub const fn is_buffered(&self) -> bool {
         self.write_buffer != UNBUFFERED
     }
@@ -255,6 +429,16 @@ impl FieldLayout {
 
 /// Lays out one field whose record starts at `record`, with a label of
 /// `label_len` bytes (prefix included).
+///
+/// ```
+/// use mmstats::layout::{layout_field, FieldSpec, Layout, StatKind};
+///
+/// let spec = FieldSpec::new("n", StatKind::Counter, None, None);
+/// // 2 + 1 + 2 header bytes, then `Q` and the write_buffer byte; two buffers.
+/// let field = layout_field(&spec, 1, 1, Layout::PythonExact);
+/// assert_eq!((field.write_buffer_at, field.value, field.end), (7, 8, 24));
+/// assert!(field.is_buffered());
+/// ```
 pub const fn layout_field(
     spec: &FieldSpec,
     record: usize,
@@ -374,6 +558,19 @@ pub const fn layout_field(
 }
 
 /// Lays out all fields of a model, one after the other from offset 1.
+///
+/// ```
+/// use mmstats::layout::{layout_fields, FieldSpec, Layout, StatKind};
+///
+/// const SPECS: [FieldSpec; 2] = [
+///     FieldSpec::new("a", StatKind::Counter, None, None),
+///     FieldSpec::new("b", StatKind::Counter, None, None),
+/// ];
+/// // Computed at compile time, as the derive does.
+/// const FIELDS: [mmstats::layout::FieldLayout; 2] = layout_fields(&SPECS, 0, Layout::Aligned);
+/// assert_eq!(FIELDS[0].record, 1);
+/// assert_eq!(FIELDS[1].record, FIELDS[0].end);
+/// ```
 pub const fn layout_fields<const N: usize>(
     specs: &[FieldSpec; N],
     prefix_len: usize,
@@ -392,6 +589,13 @@ pub const fn layout_fields<const N: usize>(
 
 /// Size of the file holding fields that end at `end`: a whole number of
 /// pages, at least one, as Python 0.8 sized it.
+///
+/// ```
+/// use mmstats::{format::PAGE_SIZE, layout::file_len};
+///
+/// assert_eq!(file_len(1), PAGE_SIZE);
+/// assert_eq!(file_len(PAGE_SIZE + 1), 2 * PAGE_SIZE);
+/// ```
 pub const fn file_len(end: usize) -> usize {
     if end <= PAGE_SIZE {
         PAGE_SIZE

@@ -70,8 +70,15 @@
 //! On the struct: `#[mmstats(label_prefix = "app.")]` prepends a prefix to
 //! every label (the sys fields' too; [`ModelOptions::label_prefix`] can
 //! replace it at run time), and `#[mmstats(sys_fields = false)]` leaves out
-//! the six default fields (`sys.pid`, `sys.tid`, `sys.uid`, `sys.gid`,
-//! `org.rust.version`, `sys.created`), as Python's `BaseMmStats` did.
+//! the seven default fields, as Python's `BaseMmStats` did: Python 0.8's six
+//! in its order (`sys.pid`, `sys.tid`, `sys.uid`, `sys.gid`,
+//! `org.rust.version`, `sys.created`), then `sys.cmd`, the program's base
+//! name (a 256-byte static text, what `{CMD}` gives).
+//! `#[mmstats(crate = "renamed")]` names the mmstats crate when it is a
+//! renamed dependency (`stats = { package = "mmstats", ... }`) or
+//! re-exported by another crate. The struct also gets inherent
+//! `options()` and `create()` functions, so `Stats::options()` needs no
+//! import of the [`MmStats`](trait@MmStats) trait.
 //!
 //! On a field: `label = "..."` (default: the field's name), `size = N`
 //! (text), `window = N` (moving averages and timers), `value = EXPR`
@@ -138,8 +145,10 @@ mod defaults;
 mod error;
 mod exact_sum;
 mod gauge;
+mod live;
 mod model;
 mod per_thread;
+mod place;
 mod publish;
 mod scalar;
 mod shm;
@@ -173,8 +182,8 @@ pub use timer::{Timer, TimerGuard};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::layout::{layout_fields, FieldLayout, FieldSpec, StatKind};
-    pub use crate::model::{Binder, ModelSpec, Slot};
-    pub use crate::stat::Stat;
+    pub use crate::model::{Binder, ModelSpec};
+    pub use crate::stat::{Slot, Stat};
     pub use crate::sys::SYS_FIELDS;
 
     use crate::layout::InitRule;

@@ -4,17 +4,17 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
-use std::fs::File;
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::format::{MAX_HEADER_STRING, VERSION};
-use crate::layout::{file_len, layout_field, FieldLayout, FieldSpec, Layout, StatKind};
+use crate::layout::{file_len, layout_field, FieldLayout, FieldSpec, Layout};
+use crate::live::Live;
 use crate::publish;
-use crate::shm::region::{BadCell, Buffered, RawBytes, Region, SeqText, Shared, Word};
-use crate::stat::Stat;
+use crate::shm::region::{BadCell, Region};
+use crate::stat::{write_static, BindError, Slot, Stat};
 use crate::sys;
 use crate::template::{Substitutions, Template};
 
@@ -45,17 +45,55 @@ pub trait MmStats: Sized + 'static {
     #[doc(hidden)]
     fn __bind(binder: &mut Binder<'_>) -> Self;
 
+    /// Adds each field's handle to `list`, for the model's `Debug`.
+    #[doc(hidden)]
+    fn __debug_fields(&self, list: &mut fmt::DebugList<'_, '_>) {
+        let _ = list;
+    }
+
     /// Creates the model's file with the default options: in
     /// `$MMSTATS_PATH` (else the temporary directory), named by
-    /// `$MMSTATS_FILES` (else `{CMD}-{PID}-{TID}.mmstats`).
+    /// `$MMSTATS_FILES` (else [`FILENAME_TEMPLATE`](crate::FILENAME_TEMPLATE),
+    /// `{CMD}-{PID}-{TID}-{MODEL}.mmstats`).
+    ///
+    /// The derive also gives the model an inherent `create()` doing the
+    /// same, callable without importing this trait.
     ///
     /// # Errors
     /// See [`ModelOptions::create`].
+    ///
+    /// ```
+    /// use mmstats::{Counter, MmStats};
+    ///
+    /// #[derive(MmStats)]
+    /// struct Stats {
+    ///     done: Counter,
+    /// }
+    ///
+    /// let stats = <Stats as MmStats>::create()?; // or `Stats::create()`
+    /// assert!(stats.path().to_string_lossy().ends_with("-Stats.mmstats") || std::env::var_os(mmstats::ENV_FILES).is_some());
+    /// stats.remove()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn create() -> Result<Model<Self>, Error> {
         Self::options().create()
     }
 
     /// Options for creating the model's file.
+    ///
+    /// ```
+    /// use mmstats::{Counter, MmStats};
+    ///
+    /// #[derive(MmStats)]
+    /// struct Stats {
+    ///     done: Counter,
+    /// }
+    ///
+    /// # let dir = tempfile::tempdir()?;
+    /// let stats = <Stats as MmStats>::options().path(dir.path()).create()?; // or `Stats::options()`
+    /// assert!(stats.path().starts_with(dir.path()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn options() -> ModelOptions<Self> {
         ModelOptions::new()
     }
@@ -65,6 +103,8 @@ pub trait MmStats: Sized + 'static {
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug)]
 pub struct ModelSpec {
+    /// The struct's name as written (`{MODEL}` in file name templates).
+    pub name: &'static str,
     /// The label prefix declared on the struct.
     pub label_prefix: &'static str,
     /// Whether the sys fields were appended.
@@ -88,31 +128,12 @@ pub struct ModelSpec {
 #[doc(hidden)]
 pub struct Binder<'a> {
     region: &'a Region,
-    fields: &'a [FieldSpec],
+    fields: &'static [FieldSpec],
     layouts: &'a [FieldLayout],
     layout: Layout,
     next: usize,
     error: Cell<Option<BindError>>,
 }
-
-/// Why a field could not be bound.
-#[derive(Debug)]
-enum BindError {
-    Cell(BadCell),
-    MissingField,
-}
-
-impl fmt::Display for BindError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BindError::Cell(cell) => cell.fmt(f),
-            BindError::MissingField => f.write_str("the model binds more fields than it declares"),
-        }
-    }
-}
-
-/// A field spec for a slot with no field behind it.
-const NO_FIELD: FieldSpec = FieldSpec::new("", StatKind::Counter, None, None);
 
 impl Binder<'_> {
     /// Binds the next field, in declaration order.
@@ -131,12 +152,7 @@ impl Binder<'_> {
             }
         };
         T::bind(
-            Slot {
-                region: self.region,
-                place,
-                layout: self.layout,
-                error: &self.error,
-            },
+            Slot::new(self.region, place, self.layout, &self.error),
             init,
         )
     }
@@ -144,157 +160,6 @@ impl Binder<'_> {
     fn fail(&self, error: BindError) {
         let first = self.error.take().unwrap_or(error);
         self.error.set(Some(first));
-    }
-}
-
-/// One field's place in a file being built; the field types' `bind` turn it
-/// into their cells.
-#[doc(hidden)]
-pub struct Slot<'a> {
-    region: &'a Region,
-    /// The field, or none when the model binds more fields than it declares.
-    place: Option<(&'a FieldSpec, &'a FieldLayout)>,
-    layout: Layout,
-    error: &'a Cell<Option<BindError>>,
-}
-
-/// Where a number lives: one aligned atomic cell, or Python's double buffer.
-#[derive(Debug)]
-pub(crate) enum Place<W: Word> {
-    Atomic(Shared<W>),
-    Buffered(Buffered),
-}
-
-impl<W: Word> Place<W> {
-    #[inline(always)]
-    pub(crate) fn store(&self, value: W) {
-        match self {
-            Place::Atomic(cell) => cell.store(value, std::sync::atomic::Ordering::Relaxed),
-            Place::Buffered(buffers) => buffers.store(value.to_ne()),
-        }
-    }
-
-    #[inline(always)]
-    pub(crate) fn load(&self) -> W {
-        match self {
-            Place::Atomic(cell) => cell.load(std::sync::atomic::Ordering::Relaxed),
-            Place::Buffered(buffers) => W::from_ne(buffers.load()),
-        }
-    }
-}
-
-/// Where a string lives: a seqlocked double buffer, or in place (Python's).
-#[derive(Debug)]
-pub(crate) enum TextPlace {
-    Seq(SeqText),
-    InPlace(RawBytes),
-}
-
-impl TextPlace {
-    #[inline]
-    pub(crate) fn write(&self, bytes: &[u8]) {
-        match self {
-            TextPlace::Seq(text) => text.write(bytes),
-            TextPlace::InPlace(raw) => write_in_place(raw, bytes),
-        }
-    }
-
-    pub(crate) fn read(&self, out: &mut Vec<u8>) {
-        match self {
-            TextPlace::Seq(text) => text.read(out),
-            TextPlace::InPlace(raw) => raw.read_terminated(out),
-        }
-    }
-
-    pub(crate) fn size(&self) -> usize {
-        match self {
-            TextPlace::Seq(text) => text.size(),
-            TextPlace::InPlace(raw) => raw.len(),
-        }
-    }
-}
-
-/// The python-exact layout's text write, kept out of the default path.
-#[cold]
-#[inline(never)]
-fn write_in_place(raw: &RawBytes, bytes: &[u8]) {
-    raw.write_terminated(bytes);
-}
-
-impl Slot<'_> {
-    /// The field as declared.
-    pub(crate) fn spec(&self) -> &FieldSpec {
-        self.place.map_or(&NO_FIELD, |(spec, _)| spec)
-    }
-
-    /// Keeps the first error; the handle being bound gets detached cells.
-    fn failed(&self, error: BadCell) {
-        let first = self.error.take().unwrap_or(BindError::Cell(error));
-        self.error.set(Some(first));
-    }
-
-    /// The number cell of this field.
-    pub(crate) fn number<W: Word>(&self) -> Place<W> {
-        let Some((_, field)) = self.place else {
-            return Place::Atomic(Shared::detached());
-        };
-        let place = if field.is_buffered() {
-            self.region
-                .buffered(field.write_buffer_at, field.value, field.buffer_len)
-                .map(Place::Buffered)
-        } else {
-            self.region.atomic::<W>(field.value).map(Place::Atomic)
-        };
-        place.unwrap_or_else(|error| {
-            self.failed(error);
-            Place::Atomic(Shared::detached())
-        })
-    }
-
-    /// The text cell of this field.
-    pub(crate) fn text(&self) -> TextPlace {
-        let Some((spec, field)) = self.place else {
-            return TextPlace::Seq(SeqText::detached());
-        };
-        let place = match (self.layout, field.seq) {
-            (Layout::Aligned, Some(seq)) => self
-                .region
-                .seq_text(field.write_buffer_at, seq, field.buffer_len, spec.size)
-                .map(TextPlace::Seq),
-            _ => self
-                .region
-                .bytes(field.value, spec.size)
-                .map(TextPlace::InPlace),
-        };
-        place.unwrap_or_else(|error| {
-            self.failed(error);
-            TextPlace::Seq(SeqText::detached())
-        })
-    }
-
-    /// Writes a value once, before the file is published (static fields).
-    pub(crate) fn write_once(&self, bytes: &[u8]) {
-        if let Some((spec, field)) = self.place {
-            if let Err(error) = write_static(self.region, spec, field, bytes) {
-                self.failed(error);
-            }
-        }
-    }
-}
-
-fn write_static(
-    region: &Region,
-    spec: &FieldSpec,
-    field: &FieldLayout,
-    bytes: &[u8],
-) -> Result<(), BadCell> {
-    if matches!(spec.kind, StatKind::StaticText) {
-        region
-            .bytes(field.value, spec.size)?
-            .write_terminated(bytes);
-        Ok(())
-    } else {
-        region.write_bytes(field.value, bytes)
     }
 }
 
@@ -344,9 +209,10 @@ impl<S> Clone for ModelOptions<S> {
     }
 }
 
-impl<S> fmt::Debug for ModelOptions<S> {
+impl<S: MmStats> fmt::Debug for ModelOptions<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ModelOptions")
+            .field("model", &S::__MODEL.name)
             .field("dir", &self.dir)
             .field("filename", &self.filename)
             .field("label_prefix", &self.label_prefix)
@@ -357,8 +223,27 @@ impl<S> fmt::Debug for ModelOptions<S> {
     }
 }
 
+/// What every stats file's name ends in: the tools look for `*.mmstats`.
+const FILE_EXTENSION: &str = ".mmstats";
+
 /// The permissions of a new stats file unless [`ModelOptions::mode`] says
 /// otherwise: the owner reads and writes, nobody else can read.
+///
+/// ```
+/// use std::os::unix::fs::PermissionsExt;
+/// use mmstats::{Counter, MmStats, DEFAULT_MODE};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     done: Counter,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// let mode = std::fs::metadata(stats.path())?.permissions().mode();
+/// assert_eq!(mode & 0o777, DEFAULT_MODE);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_MODE: u32 = 0o600;
 
 impl<S: MmStats> ModelOptions<S> {
@@ -375,17 +260,55 @@ impl<S: MmStats> ModelOptions<S> {
     }
 
     /// The directory for the file (default: `$MMSTATS_PATH`, else the
-    /// temporary directory). `{CMD}`, `{PID}` and `{TID}` are substituted
-    /// in it as in the file name.
+    /// temporary directory). `{CMD}`, `{PID}`, `{TID}` and `{MODEL}` are
+    /// substituted in it as in the file name.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// let stats = Stats::options().path(dir.path()).create()?;
+    /// assert!(stats.path().starts_with(dir.path()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn path(mut self, dir: impl Into<PathBuf>) -> Self {
         self.dir = Some(dir.into());
         self
     }
 
     /// The file name template (default: `$MMSTATS_FILES`, else
-    /// `{CMD}-{PID}-{TID}.mmstats`): `{CMD}` is the program's base name,
-    /// `{PID}` the process id, `{TID}` the thread id; `{{` and `}}` are
+    /// [`FILENAME_TEMPLATE`](crate::FILENAME_TEMPLATE),
+    /// `{CMD}-{PID}-{TID}-{MODEL}.mmstats`): `{CMD}` is the program's base
+    /// name, `{PID}` the process id, `{TID}` the thread id, `{MODEL}` the
+    /// model struct's name as written (`WorkerStats`); `{{` and `}}` are
     /// literal braces.
+    ///
+    /// The name it gives must end in `.mmstats`, where the tools look:
+    /// [`create`](ModelOptions::create) refuses any other with
+    /// [`Error::Extension`]. Two live models of one process cannot share a
+    /// name ([`Error::InUse`]): keep `{MODEL}` in a template for models of
+    /// several types, and `{TID}` for models on several threads.
+    ///
+    /// ```
+    /// # use mmstats::{Counter, MmStats};
+    /// #[derive(MmStats)]
+    /// struct WorkerStats {
+    ///     done: Counter,
+    /// }
+    ///
+    /// # let dir = tempfile::tempdir()?;
+    /// let stats = WorkerStats::options()
+    ///     .path(dir.path())
+    ///     .filename("{CMD}-{PID}-{MODEL}.mmstats")
+    ///     .create()?;
+    /// let name = format!("-{}-WorkerStats.mmstats", std::process::id());
+    /// assert!(stats.path().to_str().is_some_and(|path| path.ends_with(&name)));
+    ///
+    /// let err = WorkerStats::options().path(dir.path()).filename("{CMD}").create().unwrap_err();
+    /// assert!(matches!(err, mmstats::Error::Extension { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn filename(mut self, template: impl Into<String>) -> Self {
         self.filename = Some(template.into());
         self
@@ -393,12 +316,32 @@ impl<S: MmStats> ModelOptions<S> {
 
     /// A label prefix replacing the one the model declares; it is prepended
     /// to every label, the sys fields' included.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// let stats = Stats::options().path(dir.path()).label_prefix("web.").create()?;
+    /// assert_eq!(stats.label_prefix(), "web.");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn label_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.label_prefix = Some(prefix.into());
         self
     }
 
     /// The byte layout (default: [`Layout::Aligned`]).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter, Layout};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// let stats = Stats::options().path(dir.path()).layout(Layout::PythonExact).create()?;
+    /// assert_eq!(stats.layout(), Layout::PythonExact);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn layout(mut self, layout: Layout) -> Self {
         self.layout = layout;
         self
@@ -406,6 +349,17 @@ impl<S: MmStats> ModelOptions<S> {
 
     /// The file's permission bits (default [`DEFAULT_MODE`], `0o600`); the
     /// umask does not apply. Use `0o644` to let other users' tools read it.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// use std::os::unix::fs::PermissionsExt;
+    /// let stats = Stats::options().path(dir.path()).mode(0o644).create()?;
+    /// assert_eq!(std::fs::metadata(stats.path())?.permissions().mode() & 0o777, 0o644);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn mode(mut self, mode: u32) -> Self {
         self.mode = mode & 0o777;
         self
@@ -413,6 +367,18 @@ impl<S: MmStats> ModelOptions<S> {
 
     /// Whether dropping the model deletes its file (default: no, so the
     /// last values stay readable after the process ends).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// let stats = Stats::options().path(dir.path()).remove_on_drop(true).create()?;
+    /// let path = stats.path().to_owned();
+    /// drop(stats);
+    /// assert!(!path.exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn remove_on_drop(mut self, remove: bool) -> Self {
         self.remove_on_drop = remove;
         self
@@ -426,42 +392,69 @@ impl<S: MmStats> ModelOptions<S> {
     /// # Errors
     /// [`Error::Template`] for a malformed template, [`Error::LabelTooLong`]
     /// when the label prefix makes a label exceed 65535 bytes,
-    /// [`Error::Create`] when the directory is missing or not writable or
-    /// the disk is full, and [`Error::Occupied`] when something other than a
-    /// stale stats file of this user has the file's name (it is left
-    /// untouched).
+    /// [`Error::Extension`] when the file name does not end in `.mmstats`
+    /// (the tools would never find the file), [`Error::Create`] when the
+    /// directory is missing or not writable or the disk is full,
+    /// [`Error::InUse`] when a live model of this process has the file's
+    /// name (choose another with [`filename`](ModelOptions::filename)), and
+    /// [`Error::Occupied`] when something other than a stale stats file of
+    /// this user has it (it is left untouched).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.n.incr();
+    /// // The name is taken while the model lives.
+    /// let again = Stats::options().path(dir.path()).create();
+    /// assert!(matches!(again, Err(mmstats::Error::InUse { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn create(self) -> Result<Model<S>, Error> {
         let spec = S::__MODEL;
-        let subs = Substitutions::current();
+        let subs = Substitutions::current(spec.name);
         let dir_template = match &self.dir {
             Some(dir) => DirTemplate::from_path(dir)?,
             None => DirTemplate::from_path(&crate::defaults::default_path())?,
         };
-        let filename = Template::parse(
-            &self
-                .filename
-                .clone()
-                .unwrap_or_else(crate::defaults::default_filename),
-        )?;
+        let filename_source = self
+            .filename
+            .clone()
+            .unwrap_or_else(crate::defaults::default_filename);
+        let filename = Template::parse(&filename_source)?;
+        let name = filename.expand(&subs);
+        if !name.ends_with(FILE_EXTENSION) {
+            return Err(Error::Extension {
+                template: filename_source,
+                name,
+            });
+        }
         let dir = dir_template.expand(&subs);
-        let path = dir.join(filename.expand(&subs));
+        let path = dir.join(name);
 
         let prefix = self.label_prefix.as_deref().unwrap_or(spec.label_prefix);
         let layouts = field_layouts(&spec, prefix, self.layout)?;
         let end = layouts.last().map_or(1, |field| field.end);
         let len = file_len(end);
 
-        let temp = publish::create_temp(&path, self.mode, len)?;
+        let (file, temp) = publish::create_temp(&path, self.mode, len)?;
         // Locked from the start: a cleaner leaves a locked temporary file
         // alone, even if it cannot see this process.
-        publish::lock(&temp, &path)?;
-        let region = Region::map(&temp.file, len).map_err(|source| Error::Create {
+        publish::lock(&file, &path)?;
+        // The mapping keeps the file: a model holds one descriptor.
+        let region = Region::map(file, len).map_err(|error| Error::Create {
             path: path.clone(),
-            source,
+            error,
         })?;
+        // Registered from the start (the inode keeps its identity through
+        // the rename): another model of this process that wants the name
+        // while this one is published is told that this process holds it.
+        let live = Live::register(region.file());
         let bind_err = |err: BindError| Error::Create {
             path: path.clone(),
-            source: std::io::Error::other(err.to_string()),
+            error: std::io::Error::other(err.to_string()),
         };
         write_headers(&region, &spec, prefix, &layouts)
             .map_err(|e| bind_err(BindError::Cell(e)))?;
@@ -480,14 +473,15 @@ impl<S: MmStats> ModelOptions<S> {
             return Err(bind_err(error));
         }
         if spec.sys_fields {
-            write_sys_values(&region, &spec, &layouts).map_err(|e| bind_err(BindError::Cell(e)))?;
+            write_sys_values(&region, &spec, &layouts, &subs.cmd)
+                .map_err(|e| bind_err(BindError::Cell(e)))?;
         }
-        let file = publish::publish(temp, &path)?;
+        publish::publish(temp, &path)?;
         Ok(Model {
             stats,
             file: ModelFile {
                 region,
-                file,
+                _live: live,
                 path,
                 dir,
                 filename,
@@ -588,9 +582,10 @@ fn write_sys_values(
     region: &Region,
     spec: &ModelSpec,
     layouts: &[FieldLayout],
+    cmd: &str,
 ) -> Result<(), BadCell> {
     let first_sys = spec.fields.len().saturating_sub(sys::SYS_FIELDS.len());
-    let values = sys::values();
+    let values = sys::values(cmd);
     for ((field, placed), value) in spec.fields[first_sys..]
         .iter()
         .zip(&layouts[first_sys..])
@@ -632,9 +627,12 @@ pub struct Model<S> {
     file: ModelFile,
 }
 
+/// A model's file: its mapping (which owns the model's one descriptor of
+/// it) and what `remove` needs to know.
 struct ModelFile {
     region: Region,
-    file: File,
+    /// This model's entry in the process's list of live files.
+    _live: Live,
     path: PathBuf,
     dir: PathBuf,
     filename: Template,
@@ -656,38 +654,104 @@ impl<S> Deref for Model<S> {
     }
 }
 
-impl<S> fmt::Debug for Model<S> {
+/// The model's path, layout, and each field's handle (kind, label and
+/// value): `Model { path: "/tmp/app-1-1-Stats.mmstats", layout: Aligned,
+/// fields: [Counter { label: "done", value: 1 }] }`.
+impl<S: MmStats> fmt::Debug for Model<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Model")
             .field("path", &self.file.path)
-            .field("len", &self.file.region.len())
             .field("layout", &self.file.layout)
-            .finish_non_exhaustive()
+            .field("fields", &Fields(&self.stats))
+            .finish()
+    }
+}
+
+/// A model's handles as a `Debug` list.
+struct Fields<'a, S>(&'a S);
+
+impl<S: MmStats> fmt::Debug for Fields<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut list = f.debug_list();
+        self.0.__debug_fields(&mut list);
+        list.finish()
     }
 }
 
 impl<S> Model<S> {
     /// The file's path.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert!(stats.path().starts_with(dir.path()));
+    /// assert!(stats.path().extension().is_some_and(|ext| ext == "mmstats"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn path(&self) -> &Path {
         &self.file.path
     }
 
     /// The file's size in bytes (a whole number of pages).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.len() % mmstats::format::PAGE_SIZE, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.file.region.len()
     }
 
     /// Always false: a stats file holds at least its version byte.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert!(!stats.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         false
     }
 
     /// The layout the file was written in.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.layout(), mmstats::Layout::Aligned);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn layout(&self) -> Layout {
         self.file.layout
     }
 
     /// The label prefix in effect.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(label_prefix = "app.")]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.label_prefix(), "app.");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn label_prefix(&self) -> &str {
         &self.file.label_prefix
     }
@@ -697,10 +761,21 @@ impl<S> Model<S> {
     ///
     /// # Errors
     /// [`Error::Flush`] when the kernel reports a write-back error.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.n.incr();
+    /// stats.flush()?; // on disk now, should the machine crash
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn flush(&self) -> Result<(), Error> {
-        self.file.region.flush().map_err(|source| Error::Flush {
+        self.file.region.flush().map_err(|error| Error::Flush {
             path: self.file.path.clone(),
-            source,
+            error,
         })
     }
 
@@ -709,13 +784,24 @@ impl<S> Model<S> {
     ///
     /// # Errors
     /// [`Error::Flush`] when the kernel refuses.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.n.incr();
+    /// stats.flush_async()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn flush_async(&self) -> Result<(), Error> {
         self.file
             .region
             .flush_async()
-            .map_err(|source| Error::Flush {
+            .map_err(|error| Error::Flush {
                 path: self.file.path.clone(),
-                source,
+                error,
             })
     }
 
@@ -745,13 +831,25 @@ impl<S> Model<S> {
 
     /// Deletes the file and unmaps it. When the file name template holds
     /// both `{PID}` and `{TID}`, the files this template gave other threads
-    /// of this process are deleted too (stats files of this user only), as
-    /// Python 0.8 did.
+    /// of this process for the same model type are deleted too (stats files
+    /// of this user only), as Python 0.8 did.
     ///
     /// # Errors
     /// [`Error::Remove`] when a file cannot be deleted; the model is
     /// unmapped all the same. [`Error::Inherited`] in a forked child: the
     /// file is the parent's (see [`is_inherited`](Model::is_inherited)).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// let path = stats.path().to_owned();
+    /// stats.remove()?;
+    /// assert!(!path.exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn remove(mut self) -> Result<(), Error> {
         let file = &mut self.file;
         file.removed = true;
@@ -760,7 +858,7 @@ impl<S> Model<S> {
                 path: file.path.clone(),
             });
         }
-        publish::remove_own(&file.path, &file.file)?;
+        publish::remove_own(&file.path, file.region.file())?;
         if file.filename.has_pid() && file.filename.has_tid() {
             publish::remove_thread_files(&file.dir, &file.filename, &file.subs)?;
         }
@@ -777,7 +875,7 @@ impl ModelFile {
 impl Drop for ModelFile {
     fn drop(&mut self) {
         if self.remove_on_drop && !self.removed && !self.is_inherited() {
-            let _ = publish::remove_own(&self.path, &self.file);
+            let _ = publish::remove_own(&self.path, self.region.file());
         }
     }
 }
@@ -785,26 +883,27 @@ impl Drop for ModelFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layout::StatKind;
     use crate::{Counter, Text};
 
     #[test]
     fn a_field_that_does_not_fit_is_detached_and_reported() {
         let file = tempfile::tempfile().unwrap();
         file.set_len(64).unwrap();
-        let region = Region::map(&file, 64).unwrap();
-        let specs = [
+        let region = Region::map(file.try_clone().unwrap(), 64).unwrap();
+        static SPECS: [FieldSpec; 2] = [
             FieldSpec::new("c", StatKind::Counter, None, None),
             FieldSpec::new("t", StatKind::Text, Some(8), None),
         ];
         // Places the layout would never produce: past the end of the file.
-        let mut layouts = crate::layout::layout_fields(&specs, 0, Layout::Aligned);
+        let mut layouts = crate::layout::layout_fields(&SPECS, 0, Layout::Aligned);
         for field in &mut layouts {
             field.value += 4096;
             field.seq = field.seq.map(|seq| seq + 4096);
         }
         let mut binder = Binder {
             region: &region,
-            fields: &specs,
+            fields: &SPECS,
             layouts: &layouts,
             layout: Layout::Aligned,
             next: 0,

@@ -56,7 +56,7 @@ pub struct PerThread<S> {
     options: ModelOptions<S>,
 }
 
-impl<S> fmt::Debug for PerThread<S> {
+impl<S: MmStats> fmt::Debug for PerThread<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PerThread")
             .field("options", &self.options)
@@ -66,6 +66,17 @@ impl<S> fmt::Debug for PerThread<S> {
 
 impl<S: MmStats> PerThread<S> {
     /// Models created with `options`, one per thread.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Counter, PerThread};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { n: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// let work = PerThread::new(Stats::options().path(dir.path()));
+    /// work.get()?.n.incr();
+    /// assert_eq!(work.get()?.n.get(), 1); // the same model on this thread
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(options: ModelOptions<S>) -> PerThread<S> {
         PerThread {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),

@@ -29,15 +29,14 @@ use crate::error::Error;
 use crate::format::VERSION;
 use crate::template::{Substitutions, Template};
 
-/// A file under its temporary name; removed on drop unless published.
+/// A file's temporary name; the file is removed on drop unless published.
 #[derive(Debug)]
-pub(crate) struct TempFile {
-    pub(crate) file: File,
+pub(crate) struct TempName {
     path: PathBuf,
     armed: bool,
 }
 
-impl Drop for TempFile {
+impl Drop for TempName {
     fn drop(&mut self) {
         if self.armed {
             let _ = fs::remove_file(&self.path);
@@ -47,13 +46,14 @@ impl Drop for TempFile {
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// Creates an empty file next to `target`, readable and writable as `mode`
-/// says (the umask does not apply), never following or reusing anything
-/// already there.
-pub(crate) fn create_temp(target: &Path, mode: u32, len: usize) -> Result<TempFile, Error> {
-    let create_err = |source: io::Error| Error::Create {
+/// Creates an empty file of `len` bytes next to `target`, readable and
+/// writable as `mode` says (the umask does not apply), never following or
+/// reusing anything already there. Returns the file (the only descriptor
+/// the model will hold) and its temporary name.
+pub(crate) fn create_temp(target: &Path, mode: u32, len: usize) -> Result<(File, TempName), Error> {
+    let create_err = |error: io::Error| Error::Create {
         path: target.to_owned(),
-        source,
+        error,
     };
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target
@@ -72,39 +72,34 @@ pub(crate) fn create_temp(target: &Path, mode: u32, len: usize) -> Result<TempFi
             Err(err) => return Err(create_err(err.into())),
         }
     };
-    let temp = TempFile {
-        file: File::from(fd),
-        path,
-        armed: true,
-    };
-    rustix::fs::fchmod(&temp.file, mode).map_err(|err| create_err(err.into()))?;
+    let file = File::from(fd);
+    let temp = TempName { path, armed: true };
+    rustix::fs::fchmod(&file, mode).map_err(|err| create_err(err.into()))?;
     let len = u64::try_from(len).map_err(|_| create_err(io::Error::other("file too large")))?;
-    temp.file.set_len(len).map_err(create_err)?;
+    file.set_len(len).map_err(create_err)?;
     // Reserve the blocks now: a full disk is an error here, not a SIGBUS on
     // the first write to a page. Not every file system can; those that
     // cannot are left sparse.
-    match rustix::fs::fallocate(&temp.file, rustix::fs::FallocateFlags::empty(), 0, len) {
+    match rustix::fs::fallocate(&file, rustix::fs::FallocateFlags::empty(), 0, len) {
         Ok(()) | Err(Errno::OPNOTSUPP) | Err(Errno::NOSYS) => {}
         Err(err) => return Err(create_err(err.into())),
     }
-    Ok(temp)
+    Ok((file, temp))
 }
 
 /// Locks the file for its writer's lifetime.
-pub(crate) fn lock(temp: &TempFile, target: &Path) -> Result<(), Error> {
-    rustix::fs::flock(&temp.file, FlockOperation::NonBlockingLockExclusive).map_err(|err| {
-        Error::Create {
-            path: target.to_owned(),
-            source: err.into(),
-        }
+pub(crate) fn lock(file: &File, target: &Path) -> Result<(), Error> {
+    rustix::fs::flock(file, FlockOperation::NonBlockingLockExclusive).map_err(|err| Error::Create {
+        path: target.to_owned(),
+        error: err.into(),
     })
 }
 
 /// Gives the temporary file its name, replacing only a stale stats file.
-pub(crate) fn publish(mut temp: TempFile, target: &Path) -> Result<File, Error> {
-    let publish_err = |source: io::Error| Error::Create {
+pub(crate) fn publish(mut temp: TempName, target: &Path) -> Result<(), Error> {
+    let publish_err = |error: io::Error| Error::Create {
         path: target.to_owned(),
-        source,
+        error,
     };
     match rustix::fs::renameat_with(CWD, &temp.path, CWD, target, RenameFlags::NOREPLACE) {
         Ok(()) => {}
@@ -119,8 +114,7 @@ pub(crate) fn publish(mut temp: TempFile, target: &Path) -> Result<File, Error> 
         Err(err) => return Err(publish_err(err.into())),
     }
     temp.armed = false;
-    let file = temp.file.try_clone().map_err(publish_err)?;
-    Ok(file)
+    Ok(())
 }
 
 fn replace_stale(temp: &Path, target: &Path) -> Result<(), Error> {
@@ -128,9 +122,9 @@ fn replace_stale(temp: &Path, target: &Path) -> Result<(), Error> {
     // rename(2) replaces the directory entry, never what a link points to,
     // so even if the entry changed since the check nothing is written
     // through it.
-    fs::rename(temp, target).map_err(|source| Error::Create {
+    fs::rename(temp, target).map_err(|error| Error::Create {
         path: target.to_owned(),
-        source,
+        error,
     })
 }
 
@@ -151,6 +145,11 @@ fn check_stale(target: &Path) -> Result<(), Error> {
     }
     if !meta.file_type().is_file() {
         return Err(occupied("it is not a regular file".into()));
+    }
+    if crate::live::held_here(meta.dev(), meta.ino()) {
+        return Err(Error::InUse {
+            path: target.to_owned(),
+        });
     }
     if meta.nlink() > 1 {
         return Err(occupied(format!(
@@ -209,9 +208,9 @@ const LOCK_ATTEMPTS: u32 = 10;
 
 /// Removes `path` if it is still the file `own` refers to.
 pub(crate) fn remove_own(path: &Path, own: &File) -> Result<(), Error> {
-    let remove_err = |source: io::Error| Error::Remove {
+    let remove_err = |error: io::Error| Error::Remove {
         path: path.to_owned(),
-        source,
+        error,
     };
     let own = own.metadata().map_err(remove_err)?;
     match fs::symlink_metadata(path) {
@@ -235,10 +234,10 @@ pub(crate) fn remove_thread_files(
 ) -> Result<(), Error> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(source) => {
+        Err(error) => {
             return Err(Error::Remove {
                 path: dir.to_owned(),
-                source,
+                error,
             })
         }
     };
@@ -259,7 +258,7 @@ pub(crate) fn remove_thread_files(
         match fs::remove_file(&path) {
             Ok(()) => {}
             Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-            Err(source) => return Err(Error::Remove { path, source }),
+            Err(error) => return Err(Error::Remove { path, error }),
         }
     }
     Ok(())

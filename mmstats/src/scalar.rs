@@ -7,7 +7,23 @@ use crate::shm::region::Word;
 /// A number type a [`Gauge`](crate::Gauge) or [`Static`](crate::Static)
 /// can hold: `u64`, `u32`, `u16`, `u8`, `i64`, `i32`, `i16`, `i8`, `f64`,
 /// `f32` and `bool`.
-pub trait Scalar: Copy + sealed::Sealed {
+///
+/// ```
+/// use mmstats::{format::Code, Gauge, MmStats, Scalar};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     load: Gauge<f32>,
+/// }
+///
+/// assert_eq!(<f32 as Scalar>::CODE, Code::F32); // written as `f`
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// stats.load.set(0.5);
+/// assert_eq!(stats.load.get(), 0.5);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait Scalar: Copy + std::fmt::Debug + sealed::Sealed {
     /// The `struct` code written to the file.
     const CODE: Code;
     #[doc(hidden)]

@@ -1,25 +1,46 @@
 //! The default fields every model carries unless it opts out, like Python's
 //! `MmStats` base: `sys.pid`, `sys.tid`, `sys.uid`, `sys.gid`,
-//! `org.rust.version` and `sys.created`.
+//! `org.rust.version` and `sys.created`, then `sys.cmd`.
 #![forbid(unsafe_code)]
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::format::Code;
-use crate::layout::{FieldSpec, StatKind};
+use crate::layout::{FieldSpec, StatKind, DEFAULT_STATIC_TEXT_SIZE};
+use crate::text::cut_to_char_boundary;
 
-/// The sys fields, in the order Python 0.8 laid them out (with the language
-/// field naming Rust).
-pub const SYS_FIELDS: [FieldSpec; 6] = [
+/// The sys fields: the six of Python 0.8 in its order (with the language
+/// field naming Rust), then `sys.cmd`, the program's base name (what
+/// `{CMD}` gives), so tools need not guess it from the file's name.
+pub const SYS_FIELDS: [FieldSpec; 7] = [
     FieldSpec::new("sys.pid", StatKind::Static(Code::U32), None, None),
     FieldSpec::new("sys.tid", StatKind::Static(Code::I64), None, None),
     FieldSpec::new("sys.uid", StatKind::Static(Code::U64), None, None),
     FieldSpec::new("sys.gid", StatKind::Static(Code::U64), None, None),
     FieldSpec::new("org.rust.version", StatKind::StaticText, None, None),
     FieldSpec::new("sys.created", StatKind::Static(Code::F64), None, None),
+    FieldSpec::new("sys.cmd", StatKind::StaticText, None, None),
 ];
 
 /// The value `org.rust.version` holds.
+///
+/// ```
+/// use mmstats::reader::{StatsFile, Value};
+/// use mmstats::{Counter, MmStats, RUST_VERSION};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     done: Counter,
+/// }
+///
+/// assert!(RUST_VERSION.starts_with("mmstats "));
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// let fields = StatsFile::open(stats.path())?.read_all()?;
+/// let version = fields.iter().find(|f| f.label == "org.rust.version").map(|f| &f.value);
+/// assert_eq!(version, Some(&Value::Str(RUST_VERSION.into())));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const RUST_VERSION: &str = concat!(
     "mmstats ",
     env!("CARGO_PKG_VERSION"),
@@ -51,9 +72,9 @@ pub(crate) fn command_name() -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// The values of the sys fields for a model created now, as native-order
-/// bytes in [`SYS_FIELDS`] order.
-pub(crate) fn values() -> [Vec<u8>; 6] {
+/// The values of the sys fields for a model created now by the program
+/// `cmd`, as native-order bytes in [`SYS_FIELDS`] order.
+pub(crate) fn values(cmd: &str) -> [Vec<u8>; 7] {
     let created = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
@@ -69,5 +90,8 @@ pub(crate) fn values() -> [Vec<u8>; 6] {
             .to_vec(),
         RUST_VERSION.as_bytes().to_vec(),
         created.to_ne_bytes().to_vec(),
+        cut_to_char_boundary(cmd, DEFAULT_STATIC_TEXT_SIZE)
+            .as_bytes()
+            .to_vec(),
     ]
 }

@@ -1,4 +1,5 @@
-//! File name templates: `{CMD}`, `{PID}` and `{TID}` substitution, and
+//! File name templates: `{CMD}`, `{PID}`, `{TID}` and `{MODEL}`
+//! substitution, and
 //! matching the files that a template produced for other threads.
 #![forbid(unsafe_code)]
 
@@ -11,6 +12,7 @@ enum Piece {
     Cmd,
     Pid,
     Tid,
+    Model,
 }
 
 /// A parsed `path` or `filename` template.
@@ -26,22 +28,25 @@ pub(crate) struct Substitutions {
     pub(crate) cmd: String,
     pub(crate) pid: u32,
     pub(crate) tid: i64,
+    /// The model struct's name.
+    pub(crate) model: &'static str,
 }
 
 impl Substitutions {
-    /// The current program, process and thread.
-    pub(crate) fn current() -> Substitutions {
+    /// The current program, process and thread, for the model `model`.
+    pub(crate) fn current(model: &'static str) -> Substitutions {
         Substitutions {
             cmd: crate::sys::command_name(),
             pid: crate::sys::pid(),
             tid: crate::sys::tid(),
+            model,
         }
     }
 }
 
 impl Template {
-    /// Parses `{CMD}`, `{PID}`, `{TID}`, `{{` and `}}`, as Python's
-    /// `str.format` would with those three names.
+    /// Parses `{CMD}`, `{PID}`, `{TID}`, `{MODEL}`, `{{` and `}}`, as
+    /// Python's `str.format` would with those names.
     pub(crate) fn parse(source: &str) -> Result<Template, Error> {
         let bad = |reason: &str| Error::Template {
             template: source.to_owned(),
@@ -73,9 +78,10 @@ impl Template {
                         "CMD" => Piece::Cmd,
                         "PID" => Piece::Pid,
                         "TID" => Piece::Tid,
+                        "MODEL" => Piece::Model,
                         _ => {
                             return Err(bad(&format!(
-                                "unknown placeholder {{{name}}} (known: {{CMD}}, {{PID}}, {{TID}}; write {{{{ for a brace)"
+                                "unknown placeholder {{{name}}} (known: {{CMD}}, {{PID}}, {{TID}}, {{MODEL}}; write {{{{ for a brace)"
                             )))
                         }
                     };
@@ -116,13 +122,15 @@ impl Template {
                 Piece::Cmd => out.push_str(&subs.cmd),
                 Piece::Pid => out.push_str(&subs.pid.to_string()),
                 Piece::Tid => out.push_str(&subs.tid.to_string()),
+                Piece::Model => out.push_str(subs.model),
             }
         }
         out
     }
 
     /// Whether `name` is what this template gives for `subs` with any thread
-    /// id in place of `{TID}` (one or more ASCII digits).
+    /// id in place of `{TID}` (one or more ASCII digits); `{MODEL}` is the
+    /// model of `subs`, so the files of other models are never matched.
     pub(crate) fn matches_any_thread(&self, name: &str, subs: &Substitutions) -> bool {
         fn go(pieces: &[Piece], rest: &str, subs: &Substitutions) -> bool {
             let Some((first, tail)) = pieces.split_first() else {
@@ -132,6 +140,7 @@ impl Template {
                 Piece::Text(text) => text.clone(),
                 Piece::Cmd => subs.cmd.clone(),
                 Piece::Pid => subs.pid.to_string(),
+                Piece::Model => subs.model.to_owned(),
                 Piece::Tid => {
                     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
                     return (1..=digits).any(|n| go(tail, &rest[n..], subs));
@@ -153,13 +162,14 @@ mod tests {
             cmd: "app".into(),
             pid: 42,
             tid: 4242,
+            model: "WorkerStats",
         }
     }
 
     #[test]
-    fn expands_the_three_names_and_braces() {
-        let t = Template::parse("{CMD}-{PID}-{TID}.{{x}}.mmstats").unwrap();
-        assert_eq!(t.expand(&subs()), "app-42-4242.{x}.mmstats");
+    fn expands_the_four_names_and_braces() {
+        let t = Template::parse("{CMD}-{PID}-{TID}-{MODEL}.{{x}}.mmstats").unwrap();
+        assert_eq!(t.expand(&subs()), "app-42-4242-WorkerStats.{x}.mmstats");
         assert!(t.has_pid() && t.has_tid());
     }
 
@@ -181,5 +191,14 @@ mod tests {
         assert!(!t.matches_any_thread("app-42-.mmstats", &s));
         assert!(!t.matches_any_thread("app-42-1x.mmstats", &s));
         assert!(!t.matches_any_thread("app-42-1.mmstats.tmp", &s));
+    }
+
+    #[test]
+    fn matches_other_threads_of_this_model_only() {
+        let t = Template::parse(crate::FILENAME_TEMPLATE).unwrap();
+        let s = subs();
+        assert!(t.matches_any_thread("app-42-1-WorkerStats.mmstats", &s));
+        assert!(!t.matches_any_thread("app-42-1-OtherStats.mmstats", &s));
+        assert!(!t.matches_any_thread("app-42-1.mmstats", &s));
     }
 }

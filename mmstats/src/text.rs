@@ -1,9 +1,11 @@
 //! [`Text`]: a UTF-8 string of fixed capacity.
 #![forbid(unsafe_code)]
 
-use crate::layout::StatKind;
-use crate::model::{Slot, TextPlace};
-use crate::stat::{sealed, Stat};
+use std::fmt;
+
+use crate::layout::{FieldSpec, StatKind};
+use crate::place::TextPlace;
+use crate::stat::{debug_handle, sealed, Slot, Stat};
 
 /// A UTF-8 string of at most `size` bytes (Python's `StringField(size=255)`,
 /// signature `{size}s`). Longer values are cut on a character boundary.
@@ -31,10 +33,13 @@ use crate::stat::{sealed, Stat};
 /// assert_eq!(stats.user.get(), "naïve c");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+///
+/// Its `Debug` shows its label, value and size:
+/// `Text { label: "user", value: "rob", size: 8 }`.
 #[must_use]
 pub struct Text {
     place: TextPlace,
+    spec: &'static FieldSpec,
 }
 
 /// The longest prefix of `value` that fits `size` bytes and ends on a
@@ -53,6 +58,17 @@ pub(crate) fn cut_to_char_boundary(value: &str, size: usize) -> &str {
 
 impl Text {
     /// Sets the text, cut to the field's size on a character boundary.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Text};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { #[mmstats(size = 4)] t: Text }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// stats.t.set("hello");
+    /// assert_eq!(stats.t.get(), "hell");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn set(&self, value: &str) {
         self.place
@@ -80,6 +96,16 @@ impl Text {
     }
 
     /// The current text (invalid UTF-8 shown as U+FFFD).
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Text};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { t: Text }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.t.get(), "");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get(&self) -> String {
         let mut bytes = Vec::new();
         self.place.read(&mut bytes);
@@ -87,8 +113,27 @@ impl Text {
     }
 
     /// The field's capacity in bytes.
+    ///
+    /// ```
+    /// # use mmstats::{MmStats, Text};
+    /// # #[derive(MmStats)]
+    /// # struct Stats { #[mmstats(size = 64)] t: Text }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// assert_eq!(stats.t.size(), 64);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn size(&self) -> usize {
         self.place.size()
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_handle(f, "Text", self.spec)
+            .field("value", &self.get())
+            .field("size", &self.size())
+            .finish()
     }
 }
 
@@ -99,7 +144,10 @@ impl Stat for Text {
     type Init = String;
 
     fn bind(slot: Slot<'_>, init: Option<String>) -> Self {
-        let text = Text { place: slot.text() };
+        let text = Text {
+            place: slot.text(),
+            spec: slot.spec(),
+        };
         if let Some(value) = init {
             text.set(&value);
         }

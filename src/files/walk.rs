@@ -211,9 +211,9 @@ fn list(path: &Path) -> Result<Vec<std::ffi::OsString>, FilesError> {
             .map(|entry| entry.map(|e| e.file_name()))
             .collect()
     };
-    let mut names = read(path).map_err(|source| FilesError::ReadDir {
+    let mut names = read(path).map_err(|error| FilesError::ReadDir {
         dir: dir_or_cwd(path).to_owned(),
-        source,
+        error,
     })?;
     names.sort();
     Ok(names)

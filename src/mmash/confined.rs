@@ -36,13 +36,12 @@ pub enum OpenRefused {
     #[error("{}: refused: not in a served directory", path_text(.0))]
     Outside(PathBuf),
     /// The system refused to open the file or a directory on the way.
-    #[error("{}: cannot open: {source}", path_text(.path))]
+    #[error("{}: cannot open: {error}", path_text(.path))]
     Io {
         /// The file as listed.
         path: PathBuf,
-        /// The system's error.
-        #[source]
-        source: io::Error,
+        /// The system's error, whose message ends this one's.
+        error: io::Error,
     },
 }
 
@@ -65,9 +64,9 @@ pub fn open(roots: &[PathBuf], path: &Path) -> Result<File, OpenRefused> {
     let Some((file_name, dirs)) = names.split_last() else {
         return Err(refused(OpenRefused::NotAFile));
     };
-    let io_error = |source: io::Error| OpenRefused::Io {
+    let io_error = |error: io::Error| OpenRefused::Io {
         path: path.to_owned(),
-        source,
+        error,
     };
     let root = if root.as_os_str().is_empty() {
         Path::new(".")
@@ -128,7 +127,7 @@ fn refusal(
     }
     OpenRefused::Io {
         path: path.to_owned(),
-        source: errno.into(),
+        error: errno.into(),
     }
 }
 

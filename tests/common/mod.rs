@@ -58,13 +58,14 @@ pub fn check_records_against_expected(name: &str, fields: &[Field], want: &Json)
 
 /// The fields a model appends unless declared with `sys_fields = false`,
 /// in file order, without the label prefix.
-pub const SYS_LABELS: [&str; 6] = [
+pub const SYS_LABELS: [&str; 7] = [
     "sys.pid",
     "sys.tid",
     "sys.uid",
     "sys.gid",
     "org.rust.version",
     "sys.created",
+    "sys.cmd",
 ];
 
 /// Every field of the file at `path`, through `mmstats::reader`.

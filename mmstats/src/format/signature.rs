@@ -32,6 +32,14 @@ use super::Code;
 const MAX_SIZE: usize = isize::MAX as usize;
 
 /// How a signature sizes and aligns its items.
+///
+/// ```
+/// use mmstats::format::{Mode, Signature};
+///
+/// assert_eq!(Signature::parse(b"=5xQ")?.mode(), Mode::Standard);
+/// assert_eq!(Signature::parse(b"Q")?.mode(), Mode::Native);
+/// # Ok::<(), mmstats::format::SignatureError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Mode {
     /// `@` or no prefix: native sizes and native alignment.
@@ -41,6 +49,15 @@ pub enum Mode {
 }
 
 /// The byte order of a signature's values.
+///
+/// ```
+/// use mmstats::format::{ByteOrder, Signature};
+///
+/// assert_eq!(Signature::parse(b"<d")?.byte_order(), ByteOrder::Little);
+/// assert_eq!(Signature::parse(b"!d")?.byte_order(), ByteOrder::Big);
+/// assert_eq!(Signature::parse(b"=d")?.byte_order(), ByteOrder::Native);
+/// # Ok::<(), mmstats::format::SignatureError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ByteOrder {
     /// `@`, `=` or no prefix: the machine's own order.
@@ -53,6 +70,17 @@ pub enum ByteOrder {
 
 /// The first item of a signature that yields a value: what Python 0.8's
 /// reader returns for the field.
+///
+/// ```
+/// use mmstats::format::{Code, Signature};
+///
+/// // A counter of the default layout: five pad bytes, then the u64.
+/// let item = Signature::parse(b"=5xQ")?.value();
+/// assert_eq!(item.code(), Code::U64);
+/// assert_eq!((item.offset(), item.size(), item.count()), (5, 8, 1));
+/// assert!(!item.has_explicit_count());
+/// # Ok::<(), mmstats::format::SignatureError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Item {
     code: Code,
@@ -64,6 +92,13 @@ pub struct Item {
 
 impl Item {
     /// The item's format code (never [`Code::Pad`]).
+    ///
+    /// ```
+    /// use mmstats::format::Signature;
+    ///
+    /// assert_eq!(Signature::parse(b"=2xh")?.value().code(), mmstats::format::Code::I16);
+    /// # Ok::<(), mmstats::format::SignatureError>(())
+    /// ```
     pub const fn code(&self) -> Code {
         self.code
     }
@@ -71,11 +106,25 @@ impl Item {
     /// The repeat count: the string length for [`Code::Bytes`], otherwise
     /// how many values of `code` follow each other (the reader uses the
     /// first). Never 0 except for a `0s` string.
+    ///
+    /// ```
+    /// use mmstats::format::Signature;
+    ///
+    /// assert_eq!(Signature::parse(b"255s")?.value().count(), 255);
+    /// # Ok::<(), mmstats::format::SignatureError>(())
+    /// ```
     pub const fn count(&self) -> usize {
         self.count
     }
 
     /// Byte offset of the item inside one buffer of the field's storage.
+    ///
+    /// ```
+    /// use mmstats::format::Signature;
+    ///
+    /// assert_eq!(Signature::parse(b"=3xd")?.value().offset(), 3);
+    /// # Ok::<(), mmstats::format::SignatureError>(())
+    /// ```
     pub const fn offset(&self) -> usize {
         self.offset
     }
@@ -83,12 +132,27 @@ impl Item {
     /// Size in bytes of the value a reader decodes: the string length for
     /// [`Code::Bytes`], otherwise the size of one item of `code` in the
     /// signature's mode.
+    ///
+    /// ```
+    /// use mmstats::format::Signature;
+    ///
+    /// assert_eq!(Signature::parse(b"=5xQ")?.value().size(), 8);
+    /// # Ok::<(), mmstats::format::SignatureError>(())
+    /// ```
     pub const fn size(&self) -> usize {
         self.size
     }
 
     /// Whether the signature wrote the repeat count (`1Q`) rather than
     /// leaving it implied (`Q`).
+    ///
+    /// ```
+    /// use mmstats::format::Signature;
+    ///
+    /// assert!(Signature::parse(b"=5x1Q")?.value().has_explicit_count()); // a u64 gauge
+    /// assert!(!Signature::parse(b"=5xQ")?.value().has_explicit_count()); // a counter
+    /// # Ok::<(), mmstats::format::SignatureError>(())
+    /// ```
     pub const fn has_explicit_count(&self) -> bool {
         self.explicit_count
     }
@@ -127,6 +191,15 @@ impl Signature {
     /// `isize::MAX`, codes mmstats does not know, and signatures that yield
     /// no value at all (only pad bytes, or empty), which Python 0.8's reader
     /// fails on too.
+    ///
+    /// ```
+    /// use mmstats::format::Signature;
+    ///
+    /// let sig = Signature::parse(b"=3x8x255s2x")?;
+    /// assert_eq!(sig.size(), 268);
+    /// assert!(Signature::parse(b"4x").is_err()); // no value
+    /// # Ok::<(), mmstats::format::SignatureError>(())
+    /// ```
     pub fn parse(text: &[u8]) -> Result<Signature, SignatureError> {
         let scan = scan(text)?;
         let value = scan.value.ok_or(SignatureError::NoValue)?;
@@ -140,21 +213,49 @@ impl Signature {
     }
 
     /// `struct.calcsize`: the size of one buffer of the field's storage.
+    ///
+    /// ```
+    /// use mmstats::format::Signature;
+    ///
+    /// assert_eq!(Signature::parse(b"=5xQ")?.size(), 13);
+    /// # Ok::<(), mmstats::format::SignatureError>(())
+    /// ```
     pub const fn size(&self) -> usize {
         self.size
     }
 
     /// Whether sizes and alignment are native or standard.
+    ///
+    /// ```
+    /// use mmstats::format::Signature;
+    ///
+    /// assert_eq!(Signature::parse(b"@i")?.mode(), mmstats::format::Mode::Native);
+    /// # Ok::<(), mmstats::format::SignatureError>(())
+    /// ```
     pub const fn mode(&self) -> Mode {
         self.mode
     }
 
     /// The byte order of the values.
+    ///
+    /// ```
+    /// use mmstats::format::Signature;
+    ///
+    /// assert_eq!(Signature::parse(b">I")?.byte_order(), mmstats::format::ByteOrder::Big);
+    /// # Ok::<(), mmstats::format::SignatureError>(())
+    /// ```
     pub const fn byte_order(&self) -> ByteOrder {
         self.order
     }
 
     /// The first value item.
+    ///
+    /// ```
+    /// use mmstats::format::Signature;
+    ///
+    /// assert_eq!(Signature::parse(b"=3x8x10s5x")?.value().offset(), 11);
+    /// # Ok::<(), mmstats::format::SignatureError>(())
+    /// ```
     pub const fn value(&self) -> Item {
         self.value
     }
@@ -168,6 +269,14 @@ impl Signature {
     /// lands on an 8-aligned file offset, those bytes are the `u64` sequence
     /// number of a seqlock that protects the buffer: odd while the writer is
     /// changing the buffer. Python skips them as padding.
+    ///
+    /// ```
+    /// use mmstats::format::Signature;
+    ///
+    /// assert_eq!(Signature::parse(b"=3x8x10s5x")?.seq_word(), Some(3)); // seqlocked text
+    /// assert_eq!(Signature::parse(b"10s")?.seq_word(), None);
+    /// # Ok::<(), mmstats::format::SignatureError>(())
+    /// ```
     pub const fn seq_word(&self) -> Option<usize> {
         self.seq_word
     }
@@ -193,6 +302,14 @@ pub fn calcsize(text: &[u8]) -> Result<usize, SignatureError> {
 }
 
 /// Why a signature cannot be used.
+///
+/// ```
+/// use mmstats::format::{Signature, SignatureError};
+///
+/// let err = Signature::parse(b"Qz").unwrap_err();
+/// assert!(matches!(err, SignatureError::UnknownCode { position: 1, byte: b'z' }));
+/// assert_eq!(err.to_string(), "unknown format character 'z' at position 1");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignatureError {

@@ -11,19 +11,34 @@ use crate::format::SignatureError;
 ///
 /// Errors about the file's content name the byte offset where the problem
 /// is; errors from [`StatsFile::open`](super::StatsFile::open) name the file.
+/// A message is complete: the underlying error, when there is one, ends it
+/// and is kept in the variant's `error` field, not repeated as the error's
+/// [`source`](std::error::Error::source), so a reporter walking the chain
+/// prints it once.
+///
+/// ```
+/// use mmstats::reader::{ReadError, StatsFile};
+///
+/// let err = StatsFile::from_bytes(vec![2]).unwrap_err();
+/// assert!(matches!(err, ReadError::BadVersion { found: 2, .. }));
+/// assert_eq!(err.offset(), Some(0));
+/// assert_eq!(
+///     err.to_string(),
+///     "in-memory bytes: not an mmstats version 1 file: byte 0x02 at offset 0, expected 0x01"
+/// );
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReadError {
     /// The file could not be opened, inspected or mapped.
-    #[error("{}: cannot {action}: {source}", .path.display())]
+    #[error("{}: cannot {action}: {error}", .path.display())]
     Io {
         /// The path as given to `open`.
         path: PathBuf,
         /// What was being done.
         action: IoAction,
-        /// The system's error.
-        #[source]
-        source: io::Error,
+        /// The system's error, whose message ends this one's.
+        error: io::Error,
     },
     /// The path names something other than a regular file (a directory, a
     /// FIFO, a device).
@@ -67,7 +82,7 @@ pub enum ReadError {
         available: usize,
     },
     /// A field's signature cannot be parsed or holds no value.
-    #[error("field at offset {field}: bad signature \"{signature}\" at offset {offset}: {source}")]
+    #[error("field at offset {field}: bad signature \"{signature}\" at offset {offset}: {error}")]
     BadSignature {
         /// Offset of the field's `label_len`.
         field: usize,
@@ -75,9 +90,8 @@ pub enum ReadError {
         offset: usize,
         /// The signature, ASCII-escaped (and shortened if very long).
         signature: String,
-        /// What is wrong with it.
-        #[source]
-        source: SignatureError,
+        /// What is wrong with it; its message ends this one's.
+        error: SignatureError,
     },
     /// A `write_buffer` byte other than 0, 1 or 255.
     #[error("field at offset {field}: write_buffer {found} at offset {offset} is not 0, 1 or 255")]
@@ -137,6 +151,13 @@ pub enum ReadError {
 
 impl ReadError {
     /// The file the error names in its message, if it names one.
+    ///
+    /// ```
+    /// use mmstats::reader::StatsFile;
+    ///
+    /// let err = StatsFile::open("/nonexistent/a.mmstats").unwrap_err();
+    /// assert_eq!(err.path(), Some(std::path::Path::new("/nonexistent/a.mmstats")));
+    /// ```
     pub fn path(&self) -> Option<&Path> {
         match self {
             ReadError::Io { path, .. } | ReadError::NotAFile { path } => Some(path),
@@ -146,6 +167,13 @@ impl ReadError {
     }
 
     /// The byte offset the error is about, if it is about the file's content.
+    ///
+    /// ```
+    /// use mmstats::reader::StatsFile;
+    ///
+    /// let err = StatsFile::from_bytes(vec![7]).unwrap_err();
+    /// assert_eq!(err.offset(), Some(0));
+    /// ```
     pub fn offset(&self) -> Option<usize> {
         match self {
             ReadError::BadVersion { .. } => Some(0),
@@ -165,6 +193,14 @@ impl ReadError {
 pub(crate) type Failed = Box<ReadError>;
 
 /// What [`ReadError::Io`] was doing.
+///
+/// ```
+/// use mmstats::reader::{IoAction, ReadError, StatsFile};
+///
+/// let err = StatsFile::open("/nonexistent/a.mmstats").unwrap_err();
+/// assert!(matches!(err, ReadError::Io { action: IoAction::Open, .. }));
+/// assert_eq!(IoAction::Open.to_string(), "open");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IoAction {
@@ -187,6 +223,18 @@ impl fmt::Display for IoAction {
 }
 
 /// The part of a field's header that [`ReadError::Truncated`] was reading.
+///
+/// ```
+/// use mmstats::reader::{FieldPart, ReadError, StatsFile};
+///
+/// // A label length of 5, then the file ends.
+/// let mut bytes = vec![1u8];
+/// bytes.extend_from_slice(&5u16.to_ne_bytes());
+/// let err = StatsFile::from_bytes(bytes)?.read_all().unwrap_err();
+/// assert!(matches!(err, ReadError::Truncated { part: FieldPart::Label, .. }), "{err}");
+/// assert_eq!(FieldPart::Label.to_string(), "label");
+/// # Ok::<(), ReadError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FieldPart {

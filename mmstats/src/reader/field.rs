@@ -65,16 +65,55 @@ pub struct Field {
 
 impl Field {
     /// Whether the field has two buffers (`write_buffer` 0 or 1).
+    ///
+    /// ```
+    /// # use mmstats::{reader::StatsFile, Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(sys_fields = false)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// # stats.done.add(2);
+    /// let field = &StatsFile::open(stats.path())?.read_all()?[0];
+    /// assert!(!field.is_buffered()); // the default layout stores numbers once
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_buffered(&self) -> bool {
         self.write_buffer != UNBUFFERED
     }
 
     /// The buffer the value was read from: 0 or 1 for a buffered field.
+    ///
+    /// ```
+    /// # use mmstats::{reader::StatsFile, Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(sys_fields = false)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// # stats.done.add(2);
+    /// let field = &StatsFile::open(stats.path())?.read_all()?[0];
+    /// assert_eq!(field.read_buffer(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read_buffer(&self) -> Option<u8> {
         self.is_buffered().then_some(self.write_buffer ^ 1)
     }
 
     /// The field as a [`FieldRef`] borrowing its strings.
+    ///
+    /// ```
+    /// # use mmstats::{reader::StatsFile, Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(sys_fields = false)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// # stats.done.add(2);
+    /// let field = &StatsFile::open(stats.path())?.read_all()?[0];
+    /// assert_eq!(field.as_field_ref().label, "done");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn as_field_ref(&self) -> FieldRef<'_> {
         FieldRef {
             label: &self.label,
@@ -139,16 +178,61 @@ pub struct FieldRef<'a> {
 
 impl FieldRef<'_> {
     /// Whether the field has two buffers (`write_buffer` 0 or 1).
+    ///
+    /// ```
+    /// # use mmstats::{reader::StatsFile, Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(sys_fields = false)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// # stats.done.add(2);
+    /// let file = StatsFile::open(stats.path())?;
+    /// let mut cursor = file.cursor();
+    /// let field = cursor.next_field().expect("one field")?;
+    /// assert!(!field.is_buffered());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_buffered(&self) -> bool {
         self.write_buffer != UNBUFFERED
     }
 
     /// The buffer the value was read from: 0 or 1 for a buffered field.
+    ///
+    /// ```
+    /// # use mmstats::{reader::StatsFile, Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(sys_fields = false)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// # stats.done.add(2);
+    /// let file = StatsFile::open(stats.path())?;
+    /// let mut cursor = file.cursor();
+    /// let field = cursor.next_field().expect("one field")?;
+    /// assert_eq!(field.read_buffer(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read_buffer(&self) -> Option<u8> {
         self.is_buffered().then_some(self.write_buffer ^ 1)
     }
 
     /// The field with its label, signature and string copied.
+    ///
+    /// ```
+    /// # use mmstats::{reader::StatsFile, Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(sys_fields = false)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// # stats.done.add(2);
+    /// let file = StatsFile::open(stats.path())?;
+    /// let mut cursor = file.cursor();
+    /// let field = cursor.next_field().expect("one field")?;
+    /// assert_eq!(field.to_field(), file.read_all()?[0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_field(&self) -> Field {
         Field {
             label: self.label.to_owned(),
@@ -213,11 +297,42 @@ impl<'a> Cursor<'a> {
     /// # Errors
     ///
     /// A [`ReadError`] if the field cannot be read; the cursor then ends.
+    ///
+    /// ```
+    /// # use mmstats::{reader::StatsFile, Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(sys_fields = false)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// # stats.done.add(2);
+    /// let file = StatsFile::open(stats.path())?;
+    /// let mut cursor = file.cursor();
+    /// assert!(cursor.next_field().is_some());
+    /// assert!(cursor.next_field().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn next_field(&mut self) -> Option<Result<FieldRef<'_>, ReadError>> {
         self.walk.next_field()
     }
 
     /// Starts again at the first field, keeping the buffers.
+    ///
+    /// ```
+    /// # use mmstats::{reader::StatsFile, Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(sys_fields = false)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// # stats.done.add(2);
+    /// let file = StatsFile::open(stats.path())?;
+    /// let mut cursor = file.cursor();
+    /// while cursor.next_field().is_some() {}
+    /// cursor.rewind();
+    /// assert!(cursor.next_field().is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn rewind(&mut self) {
         self.walk.next = 1;
         self.walk.done = false;
@@ -228,6 +343,24 @@ impl<'a> Cursor<'a> {
 ///
 /// Yields each field as it is read from the file (a later iteration sees
 /// later values); ends after the last field, or after the first error.
+///
+/// ```
+/// use mmstats::{reader::StatsFile, Counter, MmStats};
+///
+/// #[derive(MmStats)]
+/// #[mmstats(sys_fields = false)]
+/// struct Stats {
+///     a: Counter,
+///     b: Counter,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// let file = StatsFile::open(stats.path())?;
+/// let labels: Vec<String> = file.fields().map(|f| f.map(|f| f.label)).collect::<Result<_, _>>()?;
+/// assert_eq!(labels, ["a", "b"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Fields<'a> {
     walk: Walk<'a, Scratch>,
@@ -561,7 +694,7 @@ fn read_field(view: &View, at: usize, scratch: &mut Scratch) -> Result<Option<Pa
         return Err(truncated(view, at, sig_at, sig_len, FieldPart::Signature));
     }
     let entry = read_signature(view, sig_at, sig_len, scratch)
-        .map_err(|source| bad_signature(at, sig_at, scratch.signature(sig_len), source))?;
+        .map_err(|error| bad_signature(at, sig_at, scratch.signature(sig_len), error))?;
     let Some(sig) = scratch.signatures.signature(entry) else {
         // Cannot happen: `read_signature` filled the entry.
         return Err(bad_signature(
@@ -692,12 +825,12 @@ fn shrunk(view: &View, field: usize) -> Failed {
 
 #[cold]
 #[inline(never)]
-fn bad_signature(field: usize, offset: usize, bytes: &[u8], source: SignatureError) -> Failed {
+fn bad_signature(field: usize, offset: usize, bytes: &[u8], error: SignatureError) -> Failed {
     Box::new(ReadError::BadSignature {
         field,
         offset,
         signature: show_signature(bytes),
-        source,
+        error,
     })
 }
 

@@ -94,6 +94,25 @@ pub use value::{Value, ValueRef};
 /// writer that re-created it, a cleaner), stays mapped and readable as it
 /// was: [`is_replaced`](StatsFile::is_replaced) tells, and a long-lived
 /// reader that asks opens the path again to read the new file.
+///
+/// ```
+/// use mmstats::reader::{StatsFile, Value};
+/// use mmstats::{Counter, MmStats};
+///
+/// #[derive(MmStats)]
+/// struct Stats {
+///     done: Counter,
+/// }
+///
+/// # let dir = tempfile::tempdir()?;
+/// let stats = Stats::options().path(dir.path()).create()?;
+/// stats.done.add(3);
+/// let file = StatsFile::open(stats.path())?;
+/// let done = file.read_all()?.into_iter().find(|f| f.label == "done");
+/// assert_eq!(done.map(|f| f.value), Some(Value::UInt(3)));
+/// assert!(!file.is_replaced());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct StatsFile {
     view: View,
     path: Option<PathBuf>,
@@ -134,10 +153,10 @@ impl StatsFile {
     /// if byte 0 is not 1. Their messages start with `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<StatsFile, ReadError> {
         let path = path.as_ref();
-        let io_error = |action, source| ReadError::Io {
+        let io_error = |action, error| ReadError::Io {
             path: path.to_owned(),
             action,
-            source,
+            error,
         };
         let file = open_nonblocking(path).map_err(|e| io_error(IoAction::Open, e))?;
         StatsFile::from_file(file, path)
@@ -167,10 +186,10 @@ impl StatsFile {
     /// As [`open`](StatsFile::open), but for opening.
     pub fn from_file(file: File, path: impl AsRef<Path>) -> Result<StatsFile, ReadError> {
         let path = path.as_ref();
-        let io_error = |action, source| ReadError::Io {
+        let io_error = |action, error| ReadError::Io {
             path: path.to_owned(),
             action,
-            source,
+            error,
         };
         let meta = file
             .metadata()
@@ -239,22 +258,72 @@ impl StatsFile {
     }
 
     /// The format version (byte 0); always [`VERSION`].
+    ///
+    /// ```
+    /// # use mmstats::{reader::StatsFile, Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(sys_fields = false)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// # stats.done.add(2);
+    /// assert_eq!(StatsFile::open(stats.path())?.version(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn version(&self) -> u8 {
         self.version
     }
 
     /// Size of the file in bytes, when it was opened.
+    ///
+    /// ```
+    /// # use mmstats::{reader::StatsFile, Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(sys_fields = false)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// # stats.done.add(2);
+    /// assert_eq!(StatsFile::open(stats.path())?.len(), stats.len());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.view.len()
     }
 
     /// Always `false`: an empty file cannot be opened.
+    ///
+    /// ```
+    /// # use mmstats::{reader::StatsFile, Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(sys_fields = false)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// # stats.done.add(2);
+    /// assert!(!StatsFile::open(stats.path())?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.view.len() == 0
     }
 
     /// The path the file was opened with; `None` for
     /// [`from_bytes`](StatsFile::from_bytes).
+    ///
+    /// ```
+    /// # use mmstats::{reader::StatsFile, Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(sys_fields = false)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// # stats.done.add(2);
+    /// let file = StatsFile::open(stats.path())?;
+    /// assert_eq!(file.path(), Some(stats.path()));
+    /// assert_eq!(StatsFile::from_bytes(vec![1])?.path(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
@@ -300,12 +369,45 @@ impl StatsFile {
     }
 
     /// Iterates over the fields, reading each one as it comes.
+    ///
+    /// ```
+    /// # use mmstats::{reader::StatsFile, Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(sys_fields = false)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// # stats.done.add(2);
+    /// let file = StatsFile::open(stats.path())?;
+    /// for field in file.fields() {
+    ///     let field = field?;
+    ///     assert_eq!((field.label.as_str(), field.value.as_f64()), ("done", Some(2.0)));
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fields(&self) -> Fields<'_> {
         Fields::new(&self.view)
     }
 
     /// Reads the fields one at a time into buffers the [`Cursor`] reuses:
     /// like [`fields`](StatsFile::fields), without allocating per field.
+    ///
+    /// ```
+    /// # use mmstats::{reader::StatsFile, Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(sys_fields = false)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// # stats.done.add(2);
+    /// let file = StatsFile::open(stats.path())?;
+    /// let mut cursor = file.cursor();
+    /// while let Some(field) = cursor.next_field() {
+    ///     let field = field?;
+    ///     assert_eq!(field.label, "done"); // borrowed: no allocation per field
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cursor(&self) -> Cursor<'_> {
         Cursor::new(&self.view)
     }
@@ -318,6 +420,19 @@ impl StatsFile {
     /// # Errors
     ///
     /// The first error met; see [`ReadError`].
+    ///
+    /// ```
+    /// # use mmstats::{reader::StatsFile, Counter, MmStats};
+    /// # #[derive(MmStats)]
+    /// # #[mmstats(sys_fields = false)]
+    /// # struct Stats { done: Counter }
+    /// # let dir = tempfile::tempdir()?;
+    /// # let stats = Stats::options().path(dir.path()).create()?;
+    /// # stats.done.add(2);
+    /// let fields = StatsFile::open(stats.path())?.read_all()?;
+    /// assert_eq!(fields.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read_all(&self) -> Result<Vec<Field>, ReadError> {
         // The buffers (and parsed signatures) of the last call, unless
         // another thread is using them.

@@ -383,9 +383,9 @@ fn bad_files_are_errors_that_name_offsets() {
             ReadError::BadSignature {
                 field: 1,
                 offset: 6,
-                source,
+                error,
                 ..
-            } => assert_eq!(*source, want),
+            } => assert_eq!(*error, want),
             other => panic!("{other}"),
         }
     }

@@ -41,6 +41,13 @@ pub enum Value {
 impl Value {
     /// The value as an `f64`, if it is a number or a bool (integers beyond
     /// 2^53 are rounded).
+    ///
+    /// ```
+    /// use mmstats::reader::Value;
+    ///
+    /// assert_eq!(Value::UInt(3).as_f64(), Some(3.0));
+    /// assert_eq!(Value::Str("x".into()).as_f64(), None);
+    /// ```
     pub fn as_f64(&self) -> Option<f64> {
         match *self {
             Value::Int(v) => Some(v as f64),
@@ -52,6 +59,13 @@ impl Value {
     }
 
     /// The string, if the value is one.
+    ///
+    /// ```
+    /// use mmstats::reader::Value;
+    ///
+    /// assert_eq!(Value::Str("rob".into()).as_str(), Some("rob"));
+    /// assert_eq!(Value::Int(1).as_str(), None);
+    /// ```
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(s) => Some(s),
@@ -93,6 +107,12 @@ pub enum ValueRef<'a> {
 
 impl ValueRef<'_> {
     /// The value with its string (if any) copied.
+    ///
+    /// ```
+    /// use mmstats::reader::{Value, ValueRef};
+    ///
+    /// assert_eq!(ValueRef::Str("rob").to_value(), Value::Str("rob".into()));
+    /// ```
     pub fn to_value(&self) -> Value {
         match *self {
             ValueRef::Int(v) => Value::Int(v),
@@ -104,6 +124,12 @@ impl ValueRef<'_> {
     }
 
     /// As [`Value::as_f64`].
+    ///
+    /// ```
+    /// use mmstats::reader::ValueRef;
+    ///
+    /// assert_eq!(ValueRef::Float(0.5).as_f64(), Some(0.5));
+    /// ```
     pub fn as_f64(&self) -> Option<f64> {
         match *self {
             ValueRef::Int(v) => Some(v as f64),
@@ -115,6 +141,12 @@ impl ValueRef<'_> {
     }
 
     /// The string, if the value is one.
+    ///
+    /// ```
+    /// use mmstats::reader::ValueRef;
+    ///
+    /// assert_eq!(ValueRef::Str("rob").as_str(), Some("rob"));
+    /// ```
     pub fn as_str(&self) -> Option<&str> {
         match *self {
             ValueRef::Str(s) => Some(s),

@@ -20,7 +20,7 @@
 
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::ptr::NonNull;
 use std::sync::atomic::{fence, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering};
 
@@ -40,8 +40,9 @@ pub(crate) struct Region {
     // the file descriptor the registration names is closed.
     _registration: Registration,
     map: MmapRaw,
-    /// The file, for the fork handler to remap it privately.
-    _fd: OwnedFd,
+    /// The file: the model's only descriptor of it, for its lock, for
+    /// removing it, and for the fork handler to remap it privately.
+    file: File,
 }
 
 /// A cell that is out of the region's bounds or misaligned: a bug in the
@@ -56,16 +57,21 @@ pub(crate) struct BadCell {
 
 impl Region {
     /// Maps the first `len` bytes of `file` (which is at least that long)
-    /// shared and writable.
-    pub(crate) fn map(file: &File, len: usize) -> io::Result<Region> {
-        let fd = rustix::io::fcntl_dupfd_cloexec(file, 0)?;
-        let map = MmapOptions::new().len(len).map_raw(file)?;
-        let registration = Registration::new(map.as_ptr(), map.len(), fd.as_raw_fd(), true);
+    /// shared and writable, keeping the file open for as long as the
+    /// region lives.
+    pub(crate) fn map(file: File, len: usize) -> io::Result<Region> {
+        let map = MmapOptions::new().len(len).map_raw(&file)?;
+        let registration = Registration::new(map.as_ptr(), map.len(), file.as_raw_fd(), true);
         Ok(Region {
             _registration: registration,
             map,
-            _fd: fd,
+            file,
         })
+    }
+
+    /// The mapped file.
+    pub(crate) fn file(&self) -> &File {
+        &self.file
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -49,7 +49,7 @@ struct Stats {
 
 fn main() {
     let model = <Stats as MmStats>::__MODEL;
-    assert_eq!(model.fields.len(), 25 + 6);
+    assert_eq!(model.fields.len(), 25 + 7);
     assert_eq!(model.fields[16].size, 16);
     assert_eq!(model.fields[17].size, 255);
     assert_eq!(model.fields[23].size, 8);

@@ -72,6 +72,7 @@ fn main() {
             "sys.gid",
             "org.rust.version",
             "sys.created",
+            "sys.cmd",
         ]
     );
     assert_eq!(model.fields[1].size, 64);
