@@ -178,8 +178,10 @@ fn help_text(label: &str, kind: &str) -> String {
 /// whole name if nothing would be left.
 ///
 /// `userapp-28803-service.mmstats` (`{CMD}-{PID}-service.mmstats`),
-/// `userapp-28803-28805.mmstats` (`{CMD}-{PID}-{TID}.mmstats`, the default)
-/// and `userapp-28803-28805-jobs.mmstats` all give `userapp`.
+/// `userapp-28803-28805.mmstats` (`{CMD}-{PID}-{TID}.mmstats`, Python 0.8's
+/// default) and `userapp-28803-28805-Stats.mmstats`
+/// (`{CMD}-{PID}-{TID}-{MODEL}.mmstats`, this library's) all give
+/// `userapp`.
 pub fn command_of(path: &Path) -> String {
     let name = path
         .file_name()

@@ -49,13 +49,13 @@ pub enum GlobRejected {
     )]
     NoStatsDir(String),
     /// The pattern is malformed.
-    #[error("glob {pattern:?}: bad glob pattern: {source}")]
+    #[error("glob {pattern:?}: bad glob pattern: {error}")]
     Bad {
         /// The pattern.
         pattern: String,
-        /// What is wrong with it.
-        #[source]
-        source: glob::PatternError,
+        /// What is wrong with it, told in the message (not also as the
+        /// error's source, so that a chain prints it once).
+        error: glob::PatternError,
     },
 }
 
@@ -84,10 +84,10 @@ pub fn resolve(stats_dir: &Path, pattern: &str) -> Result<String, GlobRejected> 
     if pattern.contains("**") {
         return Err(GlobRejected::Recursive(pattern.to_owned()));
     }
-    if let Err(source) = Pattern::new(pattern) {
+    if let Err(error) = Pattern::new(pattern) {
         return Err(GlobRejected::Bad {
             pattern: pattern.to_owned(),
-            source,
+            error,
         });
     }
     if pattern.is_empty() {
