@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::fmt::Write;
+use std::path::Path;
 
 /// Escapes control characters so that a stats file cannot send escape
 /// sequences to the terminal: C0 controls and DEL become `\xNN`, C1
@@ -51,6 +52,37 @@ pub fn push_escaped(out: &mut String, text: &str) {
         rest = chars.as_str();
     }
     out.push_str(rest);
+}
+
+/// A path as text: its UTF-8 as it is, each byte that is not valid UTF-8
+/// as `\xNN`, so that every file name can be shown and names differing
+/// only in such bytes stay apart. Control characters are kept: print the
+/// result through [`escape_controls`] on a terminal.
+///
+/// ```
+/// use std::ffi::OsStr;
+/// use std::os::unix::ffi::OsStrExt;
+/// use std::path::Path;
+/// use mmstats_tools::escape::path_text;
+///
+/// assert_eq!(path_text(Path::new("/tmp/café.mmstats")), "/tmp/café.mmstats");
+/// let latin1 = Path::new(OsStr::from_bytes(b"/tmp/caf\xe9.mmstats"));
+/// assert_eq!(path_text(latin1), "/tmp/caf\\xe9.mmstats");
+/// ```
+pub fn path_text(path: &Path) -> Cow<'_, str> {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// C0 (U+0000 to U+001F), DEL (U+007F) and C1 (U+0080 to U+009F).

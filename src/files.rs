@@ -2,11 +2,15 @@
 //! expanded, or the default glob), and naming them in messages.
 #![forbid(unsafe_code)]
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use glob::{MatchOptions, Pattern};
+use crate::escape::path_text;
 use mmstats::reader::ReadError;
+
+mod name_pattern;
+mod walk;
+
+pub use walk::PathPattern;
 
 /// The file name pattern of stats files, searched in directories.
 pub const STATS_FILES: &str = "*.mmstats";
@@ -24,52 +28,31 @@ pub enum FilesError {
         #[source]
         source: glob::PatternError,
     },
-    /// A path or environment variable that must become a glob pattern is
-    /// not valid UTF-8.
-    #[error("{}: not valid UTF-8, cannot be searched", .0.to_string_lossy())]
-    NotUtf8(OsString),
-    /// A directory could not be read while expanding a pattern.
-    #[error("{}: {}", .0.path().display(), .0.error())]
-    Glob(#[from] glob::GlobError),
+    /// A directory could not be listed while expanding a pattern.
+    #[error("{}: {error}", path_text(.dir))]
+    ReadDir {
+        /// The directory.
+        dir: PathBuf,
+        /// The system's error, whose message ends this one's.
+        error: std::io::Error,
+    },
     /// A pattern given as an argument matched no file.
     #[error("{0}: no such file")]
     NoMatch(String),
 }
 
-/// The pattern of the stats files in `dir`, its name escaped.
-fn dir_glob(dir: &Path) -> Result<String, FilesError> {
-    let Some(name) = dir.to_str() else {
-        return Err(FilesError::NotUtf8(dir.as_os_str().to_owned()));
-    };
-    if name.is_empty() {
-        return Ok(STATS_FILES.to_owned());
-    }
-    let escaped = Pattern::escape(name);
-    Ok(if escaped.ends_with('/') {
-        format!("{escaped}{STATS_FILES}")
-    } else {
-        format!("{escaped}/{STATS_FILES}")
-    })
-}
-
 /// The files matching `pattern`, sorted; like the shell (and Python's
-/// `glob`), `*` does not match a leading dot.
+/// `glob`), `*` does not match a leading dot. Names need not be UTF-8:
+/// `*.mmstats` matches `caf\xe9.mmstats`.
 ///
 /// # Errors
 ///
 /// An error for a bad pattern, and one for each directory that could not be
 /// read, in place of its files.
 pub fn expand_glob(pattern: &str) -> Vec<Result<PathBuf, FilesError>> {
-    let options = MatchOptions {
-        require_literal_leading_dot: true,
-        ..MatchOptions::new()
-    };
-    match glob::glob_with(pattern, options) {
-        Ok(paths) => paths.map(|p| p.map_err(FilesError::from)).collect(),
-        Err(source) => vec![Err(FilesError::BadPattern {
-            pattern: pattern.to_owned(),
-            source,
-        })],
+    match PathPattern::parse(pattern) {
+        Ok(pattern) => pattern.expand(),
+        Err(error) => vec![Err(error)],
     }
 }
 
@@ -103,10 +86,7 @@ pub fn input_files(
     }
     for arg in args {
         if arg.is_dir() {
-            match dir_glob(arg) {
-                Ok(pattern) => found.extend(expand_glob(&pattern)),
-                Err(err) => found.push(Err(err)),
-            }
+            found.extend(PathPattern::in_dir(arg, STATS_FILES.as_ref()).expand());
         } else if arg.symlink_metadata().is_err() && has_glob_chars(arg) {
             let pattern = arg.to_string_lossy();
             let matches = expand_glob(&pattern);
@@ -144,7 +124,7 @@ pub fn searched(args: &[PathBuf], default_pattern: impl FnOnce() -> String) -> S
     if args.is_empty() {
         return default_pattern();
     }
-    let names: Vec<String> = args.iter().map(|arg| arg.display().to_string()).collect();
+    let names: Vec<_> = args.iter().map(|arg| path_text(arg)).collect();
     names.join(", ")
 }
 
@@ -152,8 +132,14 @@ fn has_glob_chars(path: &Path) -> bool {
     path.to_str().is_some_and(|s| s.contains(['*', '?', '[']))
 }
 
-/// The message of a read error, naming the file if it does not already
-/// (errors about a file's content name only the offset).
+/// The message of a read error, naming the file (its name as
+/// [`path_text`] shows it) if the error does not already (errors about a
+/// file's content name only the offset).
+///
+/// A file that is not an mmstats file at all is not quoted: the message
+/// says so without the byte found, so that a tool run on a file it may
+/// read but its user may not (a link planted in a shared directory, a
+/// server's error page) shows nothing of the file.
 ///
 /// ```
 /// use std::path::Path;
@@ -171,13 +157,35 @@ fn has_glob_chars(path: &Path) -> bool {
 ///     "/tmp/a.mmstats: field at offset 1: truncated label at offset 3: \
 ///      needs 5 bytes, the file has 1 left"
 /// );
+///
+/// let error = StatsFile::from_bytes(*b"root:x:0:0").unwrap_err();
+/// assert_eq!(
+///     describe(Path::new("/tmp/b.mmstats"), &error),
+///     "/tmp/b.mmstats: not an mmstats file (bad version byte)"
+/// );
 /// # Ok::<(), mmstats::reader::ReadError>(())
 /// ```
 pub fn describe(path: &Path, error: &ReadError) -> String {
-    if error.path().is_some() {
-        error.to_string()
-    } else {
-        format!("{}: {error}", path.display())
+    let named = error.path().unwrap_or(path);
+    format!("{}: {}", path_text(named), reason(error))
+}
+
+/// What [`describe`] says of `error`, without the file's name.
+///
+/// ```
+/// use mmstats::reader::StatsFile;
+/// use mmstats_tools::files::reason;
+///
+/// let error = StatsFile::from_bytes(*b"secret").unwrap_err();
+/// assert_eq!(reason(&error), "not an mmstats file (bad version byte)");
+/// ```
+pub fn reason(error: &ReadError) -> String {
+    match error {
+        ReadError::Io { action, error, .. } => format!("cannot {action}: {error}"),
+        ReadError::NotAFile { .. } => "not a regular file".to_owned(),
+        ReadError::Empty { .. } => "empty file, not an mmstats file".to_owned(),
+        ReadError::BadVersion { .. } => "not an mmstats file (bad version byte)".to_owned(),
+        error => error.to_string(),
     }
 }
 
@@ -189,15 +197,28 @@ mod tests {
         items.into_iter().map(|i| i.unwrap()).collect()
     }
 
-    #[cfg(unix)]
     #[test]
-    fn non_utf8_directories_cannot_be_searched() {
-        use std::os::unix::ffi::OsStringExt;
+    fn non_utf8_names_are_listed() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
         let dir = tempfile::tempdir().unwrap();
-        let bad = dir.path().join(OsString::from_vec(vec![b'd', 0xff]));
+        let bad = dir.path().join(OsStr::from_bytes(b"d\xff"));
         std::fs::create_dir(&bad).unwrap();
-        let found = input_files(&[bad], String::new);
-        assert!(matches!(&found[..], [Err(FilesError::NotUtf8(_))]));
+        let cafe = bad.join(OsStr::from_bytes(b"caf\xe9.mmstats"));
+        std::fs::write(&cafe, b"\x01").unwrap();
+        std::fs::write(bad.join(OsStr::from_bytes(b"\xff")), b"").unwrap();
+        let never = || -> String { panic!("no default with arguments") };
+        assert_eq!(
+            ok(input_files(std::slice::from_ref(&bad), never)),
+            std::slice::from_ref(&cafe)
+        );
+        let pattern = format!("{}/*", glob::Pattern::escape(dir.path().to_str().unwrap()));
+        assert_eq!(ok(input_files(&[], || pattern)), [bad]);
+        let pattern = format!(
+            "{}/*/*.mmstats",
+            glob::Pattern::escape(dir.path().to_str().unwrap())
+        );
+        assert_eq!(ok(input_files(&[], || pattern)), [cafe]);
     }
 
     #[test]
@@ -234,7 +255,7 @@ mod tests {
         let none = input_files(&[d.join("*.nothing")], never);
         assert!(matches!(&none[..], [Err(FilesError::NoMatch(_))]));
 
-        let pattern = format!("{}/*.mmstats", Pattern::escape(d.to_str().unwrap()));
+        let pattern = format!("{}/*.mmstats", glob::Pattern::escape(d.to_str().unwrap()));
         assert_eq!(
             ok(input_files(&[], || pattern)),
             [d.join("a.mmstats"), d.join("b.mmstats")]

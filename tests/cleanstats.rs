@@ -226,6 +226,8 @@ fn never_removes_what_is_not_a_stale_stats_file() {
             .find(|line| line.contains(name))
             .unwrap_or_else(|| panic!("no message for {name}:\n{stderr}"));
         assert!(line.contains(why), "{line}");
+        // A file that is not a stats file is not quoted.
+        assert!(!line.contains("byte 0x"), "{line}");
     }
 }
 

@@ -399,10 +399,11 @@ fn patterns_may_not_leave_the_stats_directory() {
     std::os::unix::fs::symlink("here.mmstats", dir.join("y.mmstats")).unwrap();
     let server = mmash(&dir);
 
-    // Neither the link to a file elsewhere nor the directory above.
+    // Neither the link to a file elsewhere nor the directory above; nor
+    // the link within: mmash follows no link.
     assert_eq!(
         server.json("/stats/done?glob=*.mmstats"),
-        json!({"done": [7, 7]})
+        json!({"done": [7]})
     );
     assert_eq!(server.json("/files/x*"), json!({"files": []}));
     for target in [
@@ -844,4 +845,32 @@ fn command_line() {
         err.starts_with(&format!("mmash: cannot listen on {addr}: ")),
         "{err}"
     );
+}
+
+#[test]
+fn names_that_are_not_utf8_break_no_answer() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let stats = common::fixtures_dir().join("blog_script.mmstats");
+    std::fs::copy(&stats, dir.path().join("good.mmstats")).unwrap();
+    let cafe = std::ffi::OsStr::from_bytes(b"caf\xe9.mmstats");
+    std::fs::copy(&stats, dir.path().join(cafe)).unwrap();
+    std::fs::write(dir.path().join(std::ffi::OsStr::from_bytes(b"\xff")), b"").unwrap();
+    let server = mmash(dir.path());
+    let both = [
+        format!("{}/caf\\xe9.mmstats", dir.path().display()),
+        format!("{}/good.mmstats", dir.path().display()),
+    ];
+    assert_eq!(server.json("/files/"), json!({ "files": both }));
+    assert_eq!(server.json("/stats/done"), json!({"done": [113, 113]}));
+    assert_eq!(
+        server.json("/api/snapshot")["files"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let metrics = server.get("/metrics");
+    assert_eq!(metrics.status, 200);
+    assert_eq!(metrics.text().matches("mmstats_done_total{").count(), 2);
 }

@@ -45,6 +45,7 @@ use rustix::io::Errno;
 
 use self::process::{liveness, start_time, Liveness};
 use crate::escape::escape_controls;
+use crate::escape::path_text;
 use crate::files::{input_files, searched};
 use crate::sys_field::SysField;
 use mmstats::reader::{StatsFile, ValueRef};
@@ -157,7 +158,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
                 continue;
             }
         };
-        let shown = path.display();
+        let shown = path_text(&path);
         let judged = match judge(&path) {
             Ok(judged) => judged,
             Err(reason) => {
@@ -195,7 +196,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         }
     }
     for (path, pid) in dirs.iter().flat_map(|dir| leftovers(dir)) {
-        let shown = path.display();
+        let shown = path_text(&path);
         let why = format!("a temporary file of pid {pid}, which died creating its stats file");
         let removal = remove_leftover(&path, args.dry_run);
         found = found || !matches!(removal, Ok(false));
@@ -329,8 +330,7 @@ impl Facts {
     /// Reads the facts from a file's bytes; why the bytes are not an
     /// mmstats file if they are not.
     fn read(bytes: Vec<u8>) -> Result<Facts, String> {
-        let stats =
-            StatsFile::from_bytes(bytes).map_err(|e| format!("not an mmstats file: {e}"))?;
+        let stats = StatsFile::from_bytes(bytes).map_err(|e| crate::files::reason(&e))?;
         let mut pid = SysField::new("sys.pid");
         let mut created = SysField::new("sys.created");
         let mut rust = SysField::new("org.rust.version");

@@ -37,6 +37,7 @@ use std::path::Path;
 use super::aggregate::{Aggregated, Aggregation};
 use super::field_budget::{for_each_field, Bounded};
 use super::source::{Source, Visitor};
+use crate::escape::path_text;
 use crate::json::{string_json, write_value_json, FileJson};
 use mmstats::reader::FieldKind;
 use mmstats::reader::{ReadError, Value};
@@ -232,7 +233,7 @@ pub fn files(source: &Source, glob: &str) -> Result<Vec<u8>, ApiError> {
     impl Visitor for Files {
         fn file(&mut self, path: &Path, file: &Bounded<'_>) -> Result<(), ReadError> {
             for_each_field(file, |_| {})?;
-            self.0.push(path.to_string_lossy().into_owned());
+            self.0.push(path_text(path).into_owned());
             Ok(())
         }
     }
@@ -268,7 +269,7 @@ pub fn snapshot(source: &Source) -> Vec<u8> {
             if self.files > 0 {
                 self.out.push(b',');
             }
-            let name = path.to_string_lossy();
+            let name = path_text(path);
             let mut json = FileJson::begin(&mut self.out, &name, file.version(), file.len());
             let read = for_each_field(file, |field| {
                 json.field_with(field, &[("kind", kind_name(FieldKind::of(field)))]);

@@ -66,7 +66,7 @@ use std::path::Path;
 
 use super::field_budget::{for_each_field, Bounded};
 use super::source::{Source, Visitor};
-use crate::escape::escape_controls;
+use crate::escape::{escape_controls, path_text};
 use crate::sys_field::SysField;
 use mmstats::reader::FieldKind;
 use mmstats::reader::{ReadError, ValueRef};
@@ -185,7 +185,7 @@ fn help_text(label: &str, kind: &str) -> String {
 pub fn command_of(path: &Path) -> String {
     let name = path
         .file_name()
-        .map(|n| n.to_string_lossy())
+        .map(|n| path_text(Path::new(n)))
         .unwrap_or_default();
     let stem = name.strip_suffix(".mmstats").unwrap_or(&name);
     let is_number = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
@@ -300,7 +300,7 @@ impl Visitor for Exposition {
             labels.push_str(&pid);
         }
         labels.push_str("\",file=\"");
-        push_label_value(&mut labels, &path.to_string_lossy());
+        push_label_value(&mut labels, &path_text(path));
         labels.push('"');
 
         for field in staged {

@@ -29,8 +29,12 @@
 //! patterns if they share one free of wildcards (`$MMSTATS_PATH` or the
 //! temporary directory when no `--glob` is given). With no such directory
 //! they are refused with a 400. They may not hold `..` or `**` nor be
-//! absolute, and a file they match, links resolved, must lie in the stats
-//! directory.
+//! absolute.
+//!
+//! Every endpoint reads a file only if it is a regular file in a served
+//! directory (the served patterns' directories, the stats directory),
+//! reached without following a symbolic link: a link is refused, and its
+//! target never opened (see `confined`).
 //!
 //! ```no_run
 //! // What the `mmash` binary does: serve until killed.
@@ -46,6 +50,7 @@
 pub mod admission;
 mod aggregate;
 mod api;
+mod confined;
 pub mod connections;
 pub mod field_budget;
 mod metrics;
@@ -81,8 +86,13 @@ Request patterns (`?glob=` and /files/GLOB) are relative to --path. Without
 --path they are relative to the directory of the served patterns, if they
 all have the same one and it has no wildcard (`--glob '/run/app/*.mmstats'`
 gives /run/app); otherwise they are refused (400) until --path says where
-they apply. They may not be absolute nor hold `..` or `**`, and a file they
-match must be in that directory, symbolic links resolved.
+they apply. They may not be absolute nor hold `..` or `**`.
+
+Files: every endpoint reads only regular files in the served directories
+(those of the patterns, up to their first wildcard, and the one request
+patterns are relative to), reached without following any symbolic link.
+A link is never followed, even to a file within: it is left out (listed
+under errors in /api/snapshot, counted in /metrics).
 
 The first line on standard output is the address it listens on:
   listening on http://127.0.0.1:5002/
@@ -296,3 +306,6 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         }
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -13,10 +13,9 @@
 //! - holds `**` (a recursive walk of the whole tree, for each request), or
 //! - is not a valid pattern.
 //!
-//! And a file it matches is served only if the file itself, symbolic links
-//! resolved, is in the stats directory or below it: a link to a directory
-//! elsewhere leads nowhere, and so does a link to a file elsewhere (which
-//! anyone who can write to a shared stats directory could plant).
+//! A file it matches is then read only if it is a regular file in the
+//! stats directory reached without a symbolic link (see `confined`): a
+//! link to a directory or file elsewhere leads nowhere.
 //!
 //! When there is no stats directory (`--glob` given without `--path`, and
 //! the served patterns do not share one directory free of wildcards),
@@ -143,33 +142,6 @@ fn literal_dir(glob: &str) -> Option<PathBuf> {
     Some(PathBuf::from(out))
 }
 
-/// Tells whether a path found by a request's pattern lies in the stats
-/// directory, symbolic links resolved.
-#[derive(Debug)]
-pub struct Containment {
-    /// The stats directory, resolved; `None` if it cannot be (it does not
-    /// exist), and then nothing is in it.
-    root: Option<PathBuf>,
-}
-
-impl Containment {
-    /// Checks paths against `stats_dir`.
-    pub fn new(stats_dir: &Path) -> Containment {
-        Containment {
-            root: std::fs::canonicalize(stats_dir).ok(),
-        }
-    }
-
-    /// Whether `path`, symbolic links resolved (its own too), is in the
-    /// stats directory or below it. A dangling link is not.
-    pub fn holds(&self, path: &Path) -> bool {
-        let Some(root) = &self.root else {
-            return false;
-        };
-        std::fs::canonicalize(path).is_ok_and(|file| file.starts_with(root))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,32 +188,6 @@ mod tests {
         ] {
             assert_eq!(of(none), None, "{none:?}");
         }
-    }
-
-    #[test]
-    fn links_to_directories_elsewhere_lead_nowhere() {
-        let outside = tempfile::tempdir().unwrap();
-        std::fs::write(outside.path().join("x.mmstats"), b"\x01").unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("sub")).unwrap();
-        std::fs::write(dir.path().join("sub/y.mmstats"), b"\x01").unwrap();
-        std::os::unix::fs::symlink(outside.path(), dir.path().join("away")).unwrap();
-        std::os::unix::fs::symlink(
-            outside.path().join("x.mmstats"),
-            dir.path().join("link.mmstats"),
-        )
-        .unwrap();
-
-        let inside = Containment::new(dir.path());
-        assert!(inside.holds(&dir.path().join("sub/y.mmstats")));
-        // Nor do links to files elsewhere; a link within is fine.
-        assert!(!inside.holds(&dir.path().join("link.mmstats")));
-        std::os::unix::fs::symlink("sub/y.mmstats", dir.path().join("near.mmstats")).unwrap();
-        assert!(inside.holds(&dir.path().join("near.mmstats")));
-        assert!(!inside.holds(&dir.path().join("away/x.mmstats")));
-        assert!(
-            !Containment::new(&dir.path().join("missing")).holds(&dir.path().join("sub/y.mmstats"))
-        );
     }
 
     #[test]

@@ -6,9 +6,11 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::confined;
 use super::field_budget::{Bounded, FieldBudget, FieldLimits};
 use super::request_glob::{self, GlobRejected};
-use crate::files::{expand_glob, FilesError};
+use crate::escape::path_text;
+use crate::files::{expand_glob, FilesError, PathPattern};
 use mmstats::reader::{ReadError, StatsFile};
 
 /// What a request reads the files into.
@@ -39,6 +41,9 @@ pub struct Source {
     globs: Vec<String>,
     /// Where request patterns apply; `None` refuses them.
     stats_dir: Option<PathBuf>,
+    /// The directories files are read from, no link followed below them:
+    /// the served patterns' and the stats directory.
+    roots: Vec<PathBuf>,
     field_limits: FieldLimits,
     metrics_read_errors: AtomicU64,
     metrics_dropped_fields: AtomicU64,
@@ -55,9 +60,16 @@ impl Source {
     /// Serves the files matching `globs`; `?glob=` patterns of requests
     /// are relative to `stats_dir`, and refused if it is `None`.
     pub fn new(globs: Vec<String>, stats_dir: Option<PathBuf>) -> Source {
+        let roots = globs
+            .iter()
+            .filter_map(|glob| PathPattern::parse(glob).ok())
+            .map(|pattern| pattern.root())
+            .chain(stats_dir.clone())
+            .collect();
         Source {
             globs,
             stats_dir,
+            roots,
             field_limits: FieldLimits::default(),
             metrics_read_errors: AtomicU64::new(0),
             metrics_dropped_fields: AtomicU64::new(0),
@@ -123,20 +135,16 @@ impl Source {
             return Err(GlobRejected::NoStatsDir(pattern.to_owned()));
         };
         let full = request_glob::resolve(stats_dir, pattern)?;
-        let inside = request_glob::Containment::new(stats_dir);
-        Ok(expand_glob(&full)
-            .into_iter()
-            .filter(|item| match item {
-                Ok(path) => inside.holds(path),
-                Err(_) => true,
-            })
-            .collect())
+        // What a pattern finds beyond a link is refused when it is read.
+        Ok(expand_glob(&full))
     }
 
     /// Reads `files` into `visitor`, one after the other, within the
-    /// bounds on fields of one answer. A file whose value kept changing
-    /// while it was read is read once more before it counts as failed, so
-    /// that a busy writer does not make its series vanish from an answer.
+    /// bounds on fields of one answer, each opened as [`confined::open`]
+    /// says (a regular file in a served directory, reached without a
+    /// symbolic link) or refused. A file whose value kept changing while
+    /// it was read is read once more before it counts as failed, so that
+    /// a busy writer does not make its series vanish from an answer.
     pub fn read(
         &self,
         files: Vec<Result<PathBuf, FilesError>>,
@@ -151,8 +159,15 @@ impl Source {
                     continue;
                 }
             };
+            let opened = match confined::open(&self.roots, &path) {
+                Ok(opened) => opened,
+                Err(refused) => {
+                    visitor.failed(&path_text(&path), &refused.to_string());
+                    continue;
+                }
+            };
             let before = budget.spent();
-            let read = StatsFile::open(&path).and_then(|file| {
+            let read = StatsFile::from_file(opened, &path).and_then(|file| {
                 match visitor.file(&path, &Bounded::new(&file, &budget)) {
                     // The visitor kept nothing of the failed reading.
                     Err(ReadError::KeptChanging { .. }) => {
@@ -164,10 +179,7 @@ impl Source {
             });
             if let Err(error) = read {
                 budget.restore(before);
-                visitor.failed(
-                    &path.to_string_lossy(),
-                    &crate::files::describe(&path, &error),
-                );
+                visitor.failed(&path_text(&path), &crate::files::describe(&path, &error));
             }
         }
         Summary {
@@ -179,9 +191,8 @@ impl Source {
 /// The file (or directory) a listing error is about.
 fn failed_file(error: &FilesError) -> String {
     match error {
-        FilesError::Glob(e) => e.path().to_string_lossy().into_owned(),
+        FilesError::ReadDir { dir, .. } => path_text(dir).into_owned(),
         FilesError::BadPattern { pattern, .. } | FilesError::NoMatch(pattern) => pattern.clone(),
-        FilesError::NotUtf8(name) => name.to_string_lossy().into_owned(),
         // A kind of error added later: the message names what it is about.
         #[allow(unreachable_patterns)]
         _ => String::new(),
@@ -243,7 +254,7 @@ mod tests {
         good.unbuffered("a", "B", &[1]);
         let path = dir.path().join("a.mmstats");
         std::fs::write(&path, good.finish(4096)).unwrap();
-        let source = Source::new(Vec::new(), None);
+        let source = Source::new(Vec::new(), Some(dir.path().to_owned()));
         for (fail, tries, failed) in [(0, 1, 0), (1, 2, 0), (2, 2, 1)] {
             let mut busy = Busy {
                 fail,

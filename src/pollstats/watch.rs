@@ -15,7 +15,7 @@ use super::columns::{Column, Filter};
 use super::failure::{Failure, Stamp};
 use super::note;
 use super::sample::{Polled, Sample, MISSED_NOTE};
-use crate::escape::escape_controls;
+use crate::escape::{escape_controls, path_text};
 use crate::files::{describe, input_files, searched};
 
 /// What became of a path at one listing.
@@ -132,7 +132,7 @@ fn open(path: &Path, columns: &mut [Column], filters: &[Filter]) -> Opened {
     let opened_at = Instant::now();
     Opened::Polled(Box::new(Polled {
         file,
-        name: escape_controls(&path.to_string_lossy()).into_owned(),
+        name: escape_controls(&path_text(path)).into_owned(),
         has,
         reads: 0,
         now: vec![Sample::Missing; n],

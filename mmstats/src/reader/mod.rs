@@ -159,6 +159,38 @@ impl StatsFile {
             error,
         };
         let file = open_nonblocking(path).map_err(|e| io_error(IoAction::Open, e))?;
+        StatsFile::from_file(file, path)
+    }
+
+    /// Maps `file`, already opened for reading, read-only; `path` is what
+    /// errors and [`path`](StatsFile::path) name. For a caller that opens
+    /// files its own way (without following symbolic links, under a
+    /// directory's descriptor).
+    ///
+    /// ```
+    /// use mmstats::reader::StatsFile;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("job.mmstats");
+    /// std::fs::write(&path, [1u8, 0, 0])?;
+    /// let stats = StatsFile::from_file(std::fs::File::open(&path)?, &path)?;
+    /// assert_eq!(stats.path(), Some(path.as_path()));
+    /// assert!(stats.read_all()?.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](StatsFile::open), but for opening.
+    pub fn from_file(file: File, path: impl AsRef<Path>) -> Result<StatsFile, ReadError> {
+        let path = path.as_ref();
+        let io_error = |action, error| ReadError::Io {
+            path: path.to_owned(),
+            action,
+            error,
+        };
         let meta = file
             .metadata()
             .map_err(|e| io_error(IoAction::Inspect, e))?;
