@@ -275,6 +275,143 @@ fn files_that_appear_go_or_are_replaced_while_polling() {
     assert_eq!(cells(last)[1], "42", "{stdout}");
 }
 
+/// A model of two pages: a counter and a text fill the first page, a
+/// gauge starts the second. Cut to its first page, the file reads whole,
+/// without the gauge.
+#[derive(MmStats)]
+#[mmstats(sys_fields = false)]
+struct TwoPages {
+    done: Counter,
+    #[mmstats(size = 2000)]
+    comment: Text,
+    level: Gauge<u32>,
+}
+
+/// A [`TwoPages`] at `dir/cycled.mmstats` with `done` 7 and `level` 42,
+/// and its bytes.
+fn two_pages(dir: &Path) -> (mmstats::Model<TwoPages>, Vec<u8>) {
+    let stats = TwoPages::options()
+        .path(dir)
+        .filename("cycled.mmstats")
+        .create()
+        .unwrap();
+    stats.done.add(7);
+    stats.comment.set("first page");
+    stats.level.set(42);
+    let fields = StatsFile::open(stats.path()).unwrap().read_all().unwrap();
+    assert_eq!(fields[2].offset, PAGE);
+    let bytes = std::fs::read(stats.path()).unwrap();
+    (stats, bytes)
+}
+
+const PAGE: usize = 4096;
+
+/// Cuts the file at `path` to `len` bytes, in place.
+fn cut(path: &Path, len: u64) {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|file| file.set_len(len))
+        .unwrap();
+}
+
+/// Writes `bytes` back over the file at `path`, in place.
+fn restore(path: &Path, bytes: &[u8]) {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    file.write_all_at(bytes, 0).unwrap();
+}
+
+#[test]
+fn a_file_cut_short_and_filled_again_while_polled_shows_its_values_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (stats, bytes) = two_pages(dir.path());
+    let args = ["-n", "0", "-d", "0.1", "--delta", "done,level", "."];
+    let mut poll = KillOnDrop(
+        command(dir.path(), &args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = Lines::of(&mut poll);
+    lines.wait_for(|lines| lines.stdout.len() >= 2);
+    // Cut where `level` starts, until pollstats has opened it again so
+    // and read it.
+    cut(stats.path(), PAGE as u64);
+    lines.wait_for(|lines| lines.has_note("pollstats: cycled.mmstats: changed, reopened"));
+    let cut_rows = lines.stdout.len() + 1;
+    lines.wait_for(|lines| lines.stdout.len() > cut_rows);
+    restore(stats.path(), &bytes);
+    // The next rows read the whole file again.
+    let rows = lines.stdout.len();
+    lines.wait_for(|lines| lines.stdout.len() >= rows + 5);
+    drop(poll);
+    let lines = lines.finish();
+    let stdout = lines.stdout.join("\n");
+    let stderr = lines.stderr.join("\n");
+    let rows: Vec<Vec<&str>> = lines.stdout.iter().map(|line| cells(line)).collect();
+    assert_eq!(rows[1], ["7", "42"], "{stdout}");
+    // Opened while cut short: the fields before `level`.
+    assert_eq!(rows[cut_rows], ["0", "-"], "{stdout}");
+    assert_eq!(rows.last().unwrap(), &["0", "42"], "{stdout}\n{stderr}");
+    assert!(
+        lines.has_note("pollstats: cycled.mmstats: grew, reopened"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_file_cut_short_at_the_start_is_polled_once_filled_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (stats, bytes) = two_pages(dir.path());
+    let path = stats.path().to_owned();
+    // Cut inside `level`, and kept cut: as written just now, so that
+    // pollstats waits for it.
+    cut(&path, PAGE as u64 + 3);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let status = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let file = File::options().write(true).open(&path).unwrap();
+                file.set_modified(std::time::SystemTime::now()).unwrap();
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let mut poll = KillOnDrop(
+            command(
+                dir.path(),
+                &["-c", "3", "-d", "0.1", "--delta", "done,level", "."],
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+        );
+        let mut lines = Lines::of(&mut poll);
+        lines.wait_for(|lines| !lines.stderr.is_empty());
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        restore(&path, &bytes);
+        let status = poll.wait().unwrap();
+        (status, lines.finish())
+    });
+    let (status, lines) = status;
+    let stdout = lines.stdout.join("\n");
+    let stderr = lines.stderr.join("\n");
+    assert!(status.success(), "{status}: {stdout}\n{stderr}");
+    assert!(
+        lines.stderr[0].starts_with("pollstats: cycled.mmstats: field at offset "),
+        "{stderr}"
+    );
+    assert!(
+        lines.has_note("pollstats: cycled.mmstats: now readable, polled"),
+        "{stderr}"
+    );
+    assert_eq!(lines.stdout.len(), 4, "{stdout}");
+    assert_eq!(cells(&lines.stdout[1]), ["7", "42"], "{stdout}");
+    assert_eq!(cells(&lines.stdout[3]), ["0", "42"], "{stdout}");
+}
+
 /// The lines a child prints on its piped stdout and stderr, as they come.
 struct Lines {
     stdout: Vec<String>,

@@ -11,7 +11,7 @@ use super::args::{parse_delay, parse_fields, Args};
 use super::failure::Failure;
 use super::sample::MISSED_NOTE;
 use super::screen::Screen;
-use super::watch::{Poll, State};
+use super::watch::{Poll, Start, State};
 use super::{main, Output};
 use crate::testing::ClosedPipe;
 
@@ -229,7 +229,7 @@ fn next_row(poll: &mut Poll<'_>, screen: &mut Screen, err: &mut Vec<u8>) -> Vec<
     let first = poll.listing == 0;
     poll.refresh(err);
     if first {
-        poll.check_start().unwrap();
+        assert_eq!(poll.check_start(), Ok(Start::Ready));
     }
     poll.sample(err);
     let text = String::from_utf8(screen.render(poll, first).to_vec()).unwrap();
@@ -319,6 +319,147 @@ fn a_file_that_shrank_is_opened_again_with_a_note() {
     );
     assert_eq!(row(&mut poll, &mut err), ["0", "2"]);
     assert_eq!(notes(&mut err), "");
+}
+
+/// Cuts the file at `path` to `len` bytes, in place.
+fn cut(path: &Path, len: u64) {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|file| file.set_len(len))
+        .unwrap();
+}
+
+/// A file of two pages: a counter `done` (as `write` makes it) and a
+/// string filling the rest of the first page, then a gauge `level` on the
+/// second. Cut to its first page, it reads whole, without `level`.
+fn two_pages(done: u64, level: u32) -> Vec<u8> {
+    let mut file = FileBuilder::new();
+    let mut storage = done.to_ne_bytes().to_vec();
+    storage.extend(0u64.to_ne_bytes());
+    file.raw(b"done", b"Q", 1, &storage);
+    // The filler's header: lengths, label "fill", a 5-byte signature
+    // ("NNNNs") and its write_buffer byte.
+    let size = 4096 - file.bytes.len() - (2 + 4 + 2 + 5 + 1);
+    file.unbuffered("fill", &format!("{size}s"), &vec![b'x'; size]);
+    assert_eq!(file.bytes.len(), 4096);
+    file.unbuffered("level", "I", &level.to_ne_bytes());
+    file.finish(8192)
+}
+
+#[test]
+fn a_file_cut_short_then_filled_again_shows_all_its_values_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.mmstats");
+    std::fs::write(&path, two_pages(10, 1)).unwrap();
+    let args = parse(&["--delta", "done,level", path.to_str().unwrap()]);
+    let mut poll = Poll::new(&args);
+    let mut screen = Screen::new(&args, Output::Plain, false);
+    let mut err = Vec::new();
+    let mut row = |poll: &mut Poll<'_>, err: &mut Vec<u8>| next_row(poll, &mut screen, err);
+    assert_eq!(row(&mut poll, &mut err), ["10", "1"]);
+    cut(&path, 4096);
+    assert_eq!(row(&mut poll, &mut err), ["-", "-"]);
+    // Opened again while still cut short: one page, which ends before
+    // `level`.
+    assert_eq!(row(&mut poll, &mut err), ["-", "-"]);
+    assert_eq!(
+        notes(&mut err),
+        format!("pollstats: {}: changed, reopened\n", path.display())
+    );
+    // Its bytes put back in place: the whole file is read again.
+    std::fs::write(&path, two_pages(15, 2)).unwrap();
+    assert_eq!(row(&mut poll, &mut err), ["-", "2"]);
+    assert_eq!(
+        notes(&mut err),
+        format!("pollstats: {}: grew, reopened\n", path.display())
+    );
+    std::fs::write(&path, two_pages(18, 3)).unwrap();
+    assert_eq!(row(&mut poll, &mut err), ["3", "3"]);
+    assert_eq!(notes(&mut err), "");
+}
+
+#[test]
+fn a_file_without_the_fields_while_cut_short_is_polled_once_filled_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.mmstats");
+    std::fs::write(&path, two_pages(10, 1)).unwrap();
+    let other = dir.path().join("b.mmstats");
+    write(dir.path(), "b.mmstats", 5, 4, "ann", None);
+    cut(&path, 4096);
+    let args = parse(&[
+        "-v",
+        "level",
+        path.to_str().unwrap(),
+        other.to_str().unwrap(),
+    ]);
+    let mut poll = Poll::new(&args);
+    let mut screen = Screen::new(&args, Output::Plain, false);
+    let mut err = Vec::new();
+    let mut row = |poll: &mut Poll<'_>, err: &mut Vec<u8>| next_row(poll, &mut screen, err);
+    assert_eq!(row(&mut poll, &mut err), ["4"]);
+    assert_eq!(
+        notes(&mut err),
+        format!(
+            "pollstats: {}: has none of the fields, skipped\n",
+            path.display()
+        )
+    );
+    std::fs::write(&path, two_pages(10, 2)).unwrap();
+    assert_eq!(row(&mut poll, &mut err), ["3"]);
+    assert_eq!(
+        notes(&mut err),
+        format!("pollstats: {}: new file, polled\n", path.display())
+    );
+}
+
+#[test]
+fn a_file_cut_short_at_the_start_is_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.mmstats");
+    write(dir.path(), "a.mmstats", 10, 1, "ann", None);
+    // Cut inside its first field, just now.
+    cut(&path, 10);
+    let args = parse(&["--delta", "done,level", path.to_str().unwrap()]);
+    let mut poll = Poll::new(&args);
+    let mut err = Vec::new();
+    poll.refresh(&mut err);
+    assert_eq!(poll.check_start(), Ok(Start::Wait));
+    let noted = notes(&mut err);
+    assert!(noted.contains("truncated write_buffer"), "{noted}");
+    // Still cut short at the next listing: waited for, without a note.
+    poll.refresh(&mut err);
+    assert_eq!(poll.check_start(), Ok(Start::Wait));
+    assert_eq!(notes(&mut err), "");
+
+    // One that shrank while it was read is waited for, however long ago
+    // it was written.
+    set_modified(&path, 1_000_000);
+    let shrunk = mmstats::reader::ReadError::Shrunk {
+        field: 1,
+        len: 4096,
+    };
+    *failure(&mut poll) = Failure::new(&path, &shrunk, super::failure::Stamp::of(&path));
+    assert_eq!(failure(&mut poll).stamp, None);
+    assert_eq!(poll.check_start(), Ok(Start::Wait));
+    // Cut short long ago: given up on.
+    poll.refresh(&mut err);
+    assert!(failure(&mut poll).stamp.is_some());
+    assert_eq!(poll.check_start(), Err("no stats files to poll".to_owned()));
+    assert!(notes(&mut err).contains("truncated write_buffer"));
+
+    // Filled again: polled.
+    write(dir.path(), "a.mmstats", 12, 3, "ann", None);
+    poll.refresh(&mut err);
+    assert_eq!(poll.check_start(), Ok(Start::Ready));
+    assert_eq!(
+        notes(&mut err),
+        format!("pollstats: {}: now readable, polled\n", path.display())
+    );
+    poll.sample(&mut err);
+    let mut screen = Screen::new(&args, Output::Plain, false);
+    let text = String::from_utf8(screen.render(&poll, true).to_vec()).unwrap();
+    assert_eq!(cells(text.lines().last().unwrap()), ["12", "3"]);
 }
 
 #[test]
