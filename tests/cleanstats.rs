@@ -5,13 +5,15 @@
 mod common;
 
 use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use mmstats::reader::StatsFile;
 use mmstats::{Counter, MmStats, Text};
 
-use common::{child_role, fixtures_dir, spawn_role, wait_for_line, KillOnDrop};
+use common::{child_role, child_test, fixtures_dir, spawn_role, wait_for_line, KillOnDrop};
 
 #[derive(MmStats)]
 struct Job {
@@ -136,6 +138,9 @@ fn removes_the_files_of_gone_writers_and_keeps_the_live_ones() {
     assert!(stdout.ends_with("Removed 0  -  1 alive\n"), "{stdout}");
 }
 
+/// The uid and gid of `nobody`.
+const NOBODY: u32 = 65534;
+
 #[test]
 fn a_busy_live_writer_is_alive_however_fast_it_writes() {
     const TEST: &str = "a_busy_live_writer_is_alive_however_fast_it_writes";
@@ -145,8 +150,22 @@ fn a_busy_live_writer_is_alive_however_fast_it_writes() {
     let _turn = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("busy.mmstats");
-    let mut busy = spawn_role(TEST, "busy", &[("MMSTATS_CLEAN_PATH", path.as_os_str())]);
+    let mut command = child_test(TEST, "busy");
+    command
+        .env("MMSTATS_CLEAN_PATH", &path)
+        .stdout(std::process::Stdio::piped());
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if root {
+        // The writer of another user, as a cleaner run by root meets it.
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        command.uid(NOBODY).gid(NOBODY);
+    }
+    let mut busy = KillOnDrop(command.spawn().unwrap());
     wait_for_line(&mut busy, "ready");
+    if root {
+        assert_eq!(fs::metadata(&path).unwrap().uid(), NOBODY);
+    }
     // Each run reads the file while the writer is rewriting its text.
     let runs: u32 = std::env::var("MMSTATS_CLEAN_BUSY_RUNS")
         .ok()
