@@ -80,7 +80,7 @@ fn write_and_watch() -> Result<(), String> {
             // A request takes 20 to 70 microseconds.
             std::thread::sleep(Duration::from_micros(20 + (n % 6) * 10));
         });
-        if n % 97 == 0 {
+        if n.is_multiple_of(97) {
             stats.errors.incr();
         }
         stats.requests.incr();

@@ -68,10 +68,8 @@ fn parse_pattern(text: &str) -> Result<glob::Pattern, glob::PatternError> {
 impl Args {
     /// Whether a field with this label is printed.
     fn selects(&self, label: &str) -> bool {
-        self.prefix
-            .as_deref()
-            .map_or(true, |p| label.starts_with(p))
-            && self.label_glob.as_ref().map_or(true, |g| g.matches(label))
+        self.prefix.as_deref().is_none_or(|p| label.starts_with(p))
+            && self.label_glob.as_ref().is_none_or(|g| g.matches(label))
     }
 }
 

@@ -61,7 +61,7 @@ fn count_forever(path: &Path) -> ! {
         stats.done.incr();
         stats.round.set(round);
         stats.last.set(&format!("round {round}"));
-        if round % REPORT_EVERY == 0 {
+        if round.is_multiple_of(REPORT_EVERY) {
             // The value is in the mapping before the parent hears of it.
             println!("done {}", stats.done.get());
         }
@@ -154,7 +154,11 @@ fn a_killed_writer_leaves_a_clean_file_with_every_reported_count() {
         // From the writer's start, before its model exists (creating one
         // takes well under a millisecond), to well into its counting: one
         // kill in four within the first half millisecond.
-        let range = if next() % 4 == 0 { 500 } else { 60_000 };
+        let range = if next().is_multiple_of(4) {
+            500
+        } else {
+            60_000
+        };
         let delay = Duration::from_micros(next() % range);
         let reported = kill_after(TEST, &path, delay);
         killed.push(Killed { path, reported });

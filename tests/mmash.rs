@@ -52,8 +52,9 @@ fn play_writer() -> bool {
     web.idle.add(0);
     web.status_2xx.add(2 * n);
     web.queue_depth.set(-3);
-    web.load.set(if n % 2 == 0 { 0.5 } else { f64::NAN });
-    web.healthy.set(n % 2 == 0);
+    web.load
+        .set(if n.is_multiple_of(2) { 0.5 } else { f64::NAN });
+    web.healthy.set(n.is_multiple_of(2));
     web.last_user.set(HOSTILE_USER);
     println!("\nready {}", web.path().display());
     loop {

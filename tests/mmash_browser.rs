@@ -116,7 +116,7 @@ fn play_writer(role: &str) {
         let t = started.elapsed().as_secs_f64() + phase;
         let rate = 30.0 + 18.0 * (t / 6.0).sin() + 8.0 * noise;
         stats.requests.add((rate / 10.0).round() as u64);
-        if random % 23 == 0 {
+        if random.is_multiple_of(23) {
             stats.errors.incr();
         }
         stats
@@ -128,7 +128,7 @@ fn play_writer(role: &str) {
         stats
             .load
             .set(fixed_load.unwrap_or(0.9 + 0.35 * (t / 7.0).sin() + 0.1 * noise));
-        stats.busy.set(random % 5 != 0);
+        stats.busy.set(!random.is_multiple_of(5));
         if tick % 10 == 0 {
             stats
                 .user

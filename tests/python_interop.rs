@@ -325,7 +325,10 @@ fn fixtures_are_what_the_original_writes() {
             "{name:?}: the original writes {} bytes that differ from the fixture's {} from byte {}",
             got.len(),
             want.len(),
-            want.iter().zip(&got).position(|(a, b)| a != b).unwrap_or(want.len().min(got.len()))
+            want.iter()
+                .zip(&got)
+                .position(|(a, b)| a != b)
+                .unwrap_or(want.len().min(got.len()))
         );
         compared += 1;
     }

@@ -164,7 +164,7 @@ fn read_and_count(path: &Path, wanted: u64) {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut passes = 0u64;
     while tallies.iter().any(|tally| tally.reads < wanted)
-        && (passes % 1024 != 0 || Instant::now() < deadline)
+        && (!passes.is_multiple_of(1024) || Instant::now() < deadline)
     {
         passes += 1;
         cursor.rewind();

@@ -99,6 +99,6 @@ impl Failure {
     /// Whether the path changed since it failed, so that it may read now.
     pub(super) fn may_have_passed(&self, path: &Path) -> bool {
         self.stamp
-            .map_or(true, |stamp| Stamp::of(path) != Some(stamp))
+            .is_none_or(|stamp| Stamp::of(path) != Some(stamp))
     }
 }

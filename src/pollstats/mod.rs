@@ -136,13 +136,13 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write, output: Output
     let mut poll = Poll::new(args);
     let color = output == Output::Terminal
         && !args.no_color
-        && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut screen = Screen::new(args, output, color);
     let limit = args.count.filter(|&count| count > 0);
     let mut next = Instant::now();
     let mut row = 0u64;
     let mut started = false;
-    while limit.map_or(true, |limit| row < limit) {
+    while limit.is_none_or(|limit| row < limit) {
         if poll.listing > 0 {
             if let Some(wait) = next.checked_duration_since(Instant::now()) {
                 std::thread::sleep(wait);

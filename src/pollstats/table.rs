@@ -278,7 +278,7 @@ fn push_scientific(out: &mut String, v: f64, digits: usize) {
 }
 
 fn push_spaces(line: &mut String, n: usize) {
-    line.extend(std::iter::repeat(' ').take(n));
+    line.extend(std::iter::repeat_n(' ', n));
 }
 
 /// `text` left-aligned in `width` characters.

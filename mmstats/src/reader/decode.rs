@@ -86,7 +86,7 @@ impl Storage<'_> {
         loop {
             let buffer = self.buffer(write_buffer);
             let seq_offset = buffer + seq;
-            if seq_offset % 8 != 0 {
+            if !seq_offset.is_multiple_of(8) {
                 // Not where a sequence word can be: plain padding.
                 return self.read_plain(write_buffer, buffer, text);
             }

@@ -85,7 +85,7 @@ impl Region {
         // The mapping starts on a page boundary, so the address's alignment
         // is the offset's; check the address anyway.
         let base = self.map.as_mut_ptr();
-        if (base as usize).wrapping_add(offset) % align != 0 {
+        if !(base as usize).wrapping_add(offset).is_multiple_of(align) {
             return Err(bad);
         }
         // SAFETY: offset + len <= map length (checked above), so the result
@@ -457,7 +457,7 @@ impl RawBytes {
         let n = src.len().min(self.len);
         let total = if n < self.len { n + 1 } else { n };
         let base = self.ptr.as_ptr();
-        if (base as usize) % 8 != 0 {
+        if !(base as usize).is_multiple_of(8) {
             // Not reachable through the layouts; stay correct regardless.
             self.store_bytewise(src, total);
             return;

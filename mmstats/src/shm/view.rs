@@ -164,7 +164,7 @@ impl View {
         }
         // `wrapping_add` stays inside the allocation: offset + size <= len.
         let ptr = self.base().wrapping_add(offset);
-        (ptr as usize % align == 0).then_some(ptr)
+        (ptr as usize).is_multiple_of(align).then_some(ptr)
     }
 
     /// Copies `dst.len()` bytes starting at `offset` into `dst`, or returns
@@ -295,17 +295,17 @@ impl View {
             let ptr = start.wrapping_add(done);
             let rest = len - done;
             let align = ptr as usize;
-            if align % 8 == 0 && rest >= 8 {
+            if align.is_multiple_of(8) && rest >= 8 {
                 // SAFETY: 8-aligned, and the 8 bytes are inside the range
                 // `at` checked; the bytes live while `self` is borrowed.
                 piece(&unsafe { raw_load_u64(ptr) }.to_ne_bytes());
                 done += 8;
-            } else if align % 4 == 0 && rest >= 4 {
+            } else if align.is_multiple_of(4) && rest >= 4 {
                 // SAFETY: 4-aligned, the 4 bytes are inside the checked
                 // range, which lives while `self` is borrowed.
                 piece(&unsafe { raw_load_u32(ptr) }.to_ne_bytes());
                 done += 4;
-            } else if align % 2 == 0 && rest >= 2 {
+            } else if align.is_multiple_of(2) && rest >= 2 {
                 // SAFETY: 2-aligned, the 2 bytes are inside the checked
                 // range, which lives while `self` is borrowed.
                 piece(&unsafe { raw_load_u16(ptr) }.to_ne_bytes());
