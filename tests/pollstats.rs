@@ -14,6 +14,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::{child_role, child_test, fixtures_dir, KillOnDrop};
+use mmstats::reader::testing::cut;
 use mmstats::reader::{StatsFile, Value};
 use mmstats::{Counter, Gauge, MmStats, Text};
 
@@ -218,17 +219,10 @@ fn files_that_appear_go_or_are_replaced_while_polling() {
     let mut first_writer = start_writer(TEST, &first);
 
     // No count: the test ends pollstats once it has noted everything.
-    let mut poll = KillOnDrop(
-        command(
-            dir.path(),
-            &["-d", "0.2", "-n", "5", "done,level", "*.mmstats"],
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap(),
+    let (poll, mut lines) = polling(
+        dir.path(),
+        &["-d", "0.2", "-n", "5", "done,level", "*.mmstats"],
     );
-    let mut lines = Lines::of(&mut poll);
     // The files there at the start are listed (a header, then a row) before
     // the changes, so that each change is noted.
     lines.wait_for(|lines| lines.stdout.len() >= 2);
@@ -306,15 +300,6 @@ fn two_pages(dir: &Path) -> (mmstats::Model<TwoPages>, Vec<u8>) {
 
 const PAGE: usize = 4096;
 
-/// Cuts the file at `path` to `len` bytes, in place.
-fn cut(path: &Path, len: u64) {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .and_then(|file| file.set_len(len))
-        .unwrap();
-}
-
 /// Writes `bytes` back over the file at `path`, in place.
 fn restore(path: &Path, bytes: &[u8]) {
     use std::os::unix::fs::FileExt;
@@ -331,14 +316,7 @@ fn a_file_cut_short_and_filled_again_while_polled_shows_its_values_again() {
     let dir = tempfile::tempdir().unwrap();
     let (stats, bytes) = two_pages(dir.path());
     let args = ["-n", "0", "-d", "0.1", "--delta", "done,level", "."];
-    let mut poll = KillOnDrop(
-        command(dir.path(), &args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let mut lines = Lines::of(&mut poll);
+    let (poll, mut lines) = polling(dir.path(), &args);
     lines.wait_for(|lines| lines.stdout.len() >= 2);
     assert_eq!(cells(&lines.stdout[1]), ["7", "42"]);
     let reopened = "pollstats: cycled.mmstats: changed, reopened";
@@ -406,17 +384,10 @@ fn a_file_cut_short_at_the_start_is_polled_once_filled_again() {
                 std::thread::sleep(Duration::from_millis(100));
             }
         });
-        let mut poll = KillOnDrop(
-            command(
-                dir.path(),
-                &["-c", "3", "-d", "0.1", "--delta", "done,level", "."],
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
+        let (mut poll, mut lines) = polling(
+            dir.path(),
+            &["-c", "3", "-d", "0.1", "--delta", "done,level", "."],
         );
-        let mut lines = Lines::of(&mut poll);
         lines.wait_for(|lines| !lines.stderr.is_empty());
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         restore(&path, &bytes);
@@ -438,6 +409,20 @@ fn a_file_cut_short_at_the_start_is_polled_once_filled_again() {
     assert_eq!(lines.stdout.len(), 4, "{stdout}");
     assert_eq!(cells(&lines.stdout[1]), ["7", "42"], "{stdout}");
     assert_eq!(cells(&lines.stdout[3]), ["0", "42"], "{stdout}");
+}
+
+/// `pollstats ARGS` in `dir`, started, and the lines it prints as they
+/// come.
+fn polling(dir: &Path, args: &[&str]) -> (KillOnDrop, Lines) {
+    let mut poll = KillOnDrop(
+        command(dir, args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let lines = Lines::of(&mut poll);
+    (poll, lines)
 }
 
 /// The lines a child prints on its piped stdout and stderr, as they come.

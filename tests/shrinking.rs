@@ -6,9 +6,10 @@
 
 mod common;
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::os::unix::process::ExitStatusExt;
 
+use mmstats::reader::testing::cut;
 use mmstats::reader::{ReadError, StatsFile};
 use mmstats::{Counter, MmStats, Text};
 
@@ -23,14 +24,6 @@ struct TwoPages {
     #[mmstats(size = 3000)]
     long: Text,
     last: Counter,
-}
-
-fn cut(path: &std::path::Path, len: u64) {
-    OpenOptions::new()
-        .write(true)
-        .open(path)
-        .and_then(|file| file.set_len(len))
-        .unwrap();
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use clap::Parser;
-use mmstats::reader::testing::FileBuilder;
+use mmstats::reader::testing::{cut, FileBuilder};
 
 use super::args::{parse_delay, parse_fields, Args};
 use super::failure::Failure;
@@ -114,9 +114,9 @@ fn filters_pick_files_and_verbose_notes_the_others() {
     );
     assert_eq!(
         err,
-        format!(
-            "pollstats: {}: matches none of the filters, skipped\n",
-            dir.path().join("c.mmstats").display()
+        note_on(
+            &dir.path().join("c.mmstats"),
+            "matches none of the filters, skipped"
         )
     );
     let (status, out, err) = run_in(dir.path(), &["-c", "1", "done", "-f", "user=zed", "--"]);
@@ -239,6 +239,39 @@ fn next_row(poll: &mut Poll<'_>, screen: &mut Screen, err: &mut Vec<u8>) -> Vec<
         .collect()
 }
 
+/// The note `pollstats` writes about the file at `path`: `what` of it.
+fn note_on(path: &Path, what: &str) -> String {
+    format!("pollstats: {}: {what}\n", path.display())
+}
+
+/// The rows of a [`Poll`] made one at a time, as `run` makes them, and
+/// the notes written meanwhile.
+struct Rows<'a> {
+    poll: Poll<'a>,
+    screen: Screen,
+    err: Vec<u8>,
+}
+
+impl<'a> Rows<'a> {
+    fn new(args: &'a Args) -> Rows<'a> {
+        Rows {
+            poll: Poll::new(args),
+            screen: Screen::new(args, Output::Plain, false),
+            err: Vec::new(),
+        }
+    }
+
+    /// The cells of the next row.
+    fn row(&mut self) -> Vec<String> {
+        next_row(&mut self.poll, &mut self.screen, &mut self.err)
+    }
+
+    /// The notes written since the last call.
+    fn notes(&mut self) -> String {
+        notes(&mut self.err)
+    }
+}
+
 /// The notes written to `err` since the last call.
 fn notes(err: &mut Vec<u8>) -> String {
     String::from_utf8(std::mem::take(err)).unwrap()
@@ -251,33 +284,30 @@ fn a_value_that_kept_changing_leaves_its_file_out_of_a_row_but_polled() {
     let name = write_seqlocked(&path, 10);
     let seq = name.seq.unwrap();
     let args = parse(&["--delta", "done,name", path.to_str().unwrap()]);
-    let mut poll = Poll::new(&args);
-    let mut screen = Screen::new(&args, Output::Plain, false);
-    let mut err = Vec::new();
-    let mut row = |poll: &mut Poll<'_>, err: &mut Vec<u8>| next_row(poll, &mut screen, err);
-    assert_eq!(row(&mut poll, &mut err), ["10", "ann"]);
-    assert_eq!(row(&mut poll, &mut err), ["0", "ann"]);
+    let mut rows = Rows::new(&args);
+    assert_eq!(rows.row(), ["10", "ann"]);
+    assert_eq!(rows.row(), ["0", "ann"]);
 
     // A writer in the middle of changing `name` (its sequence word
     // odd), while `done` counts on: no values in this row, no note.
     poke(&path, seq, &7u64.to_ne_bytes());
     poke(&path, DONE, &15u64.to_ne_bytes());
-    assert_eq!(row(&mut poll, &mut err), ["-", "-"]);
-    assert_eq!(notes(&mut err), "");
+    assert_eq!(rows.row(), ["-", "-"]);
+    assert_eq!(rows.notes(), "");
     // Still polled, not opened again: the change since the last whole
     // read.
     poke(&path, seq, &8u64.to_ne_bytes());
     poke(&path, DONE, &25u64.to_ne_bytes());
-    assert_eq!(row(&mut poll, &mut err), ["15", "ann"]);
-    assert_eq!(row(&mut poll, &mut err), ["0", "ann"]);
-    assert_eq!(notes(&mut err), "");
+    assert_eq!(rows.row(), ["15", "ann"]);
+    assert_eq!(rows.row(), ["0", "ann"]);
+    assert_eq!(rows.notes(), "");
 
     // A value that stays torn is noted, once, naming the file.
     poke(&path, seq, &9u64.to_ne_bytes());
     for _ in 0..=MISSED_NOTE {
-        assert_eq!(row(&mut poll, &mut err), ["-", "-"]);
+        assert_eq!(rows.row(), ["-", "-"]);
     }
-    let noted = notes(&mut err);
+    let noted = rows.notes();
     let start = format!(
         "pollstats: {}: field at offset {}: the value at offset {} kept changing",
         path.display(),
@@ -288,8 +318,8 @@ fn a_value_that_kept_changing_leaves_its_file_out_of_a_row_but_polled() {
     assert!(noted.ends_with("; no values until it reads\n"), "{noted}");
     assert_eq!(noted.lines().count(), 1, "{noted}");
     poke(&path, seq, &10u64.to_ne_bytes());
-    assert_eq!(row(&mut poll, &mut err), ["0", "ann"]);
-    assert_eq!(notes(&mut err), "");
+    assert_eq!(rows.row(), ["0", "ann"]);
+    assert_eq!(rows.notes(), "");
 }
 
 #[test]
@@ -298,36 +328,17 @@ fn a_file_that_shrank_is_opened_again_with_a_note() {
     let path = dir.path().join("a.mmstats");
     write(dir.path(), "a.mmstats", 10, 1, "ann", None);
     let args = parse(&["--delta", "done,level", path.to_str().unwrap()]);
-    let mut poll = Poll::new(&args);
-    let mut screen = Screen::new(&args, Output::Plain, false);
-    let mut err = Vec::new();
-    let mut row = |poll: &mut Poll<'_>, err: &mut Vec<u8>| next_row(poll, &mut screen, err);
-    assert_eq!(row(&mut poll, &mut err), ["10", "1"]);
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&path)
-        .and_then(|file| file.set_len(0))
-        .unwrap();
-    assert_eq!(row(&mut poll, &mut err), ["-", "-"]);
-    assert_eq!(notes(&mut err), "");
+    let mut rows = Rows::new(&args);
+    assert_eq!(rows.row(), ["10", "1"]);
+    cut(&path, 0);
+    assert_eq!(rows.row(), ["-", "-"]);
+    assert_eq!(rows.notes(), "");
     // Written again in place: the same file, changed.
     write(dir.path(), "a.mmstats", 3, 2, "ann", None);
-    assert_eq!(row(&mut poll, &mut err), ["-", "2"]);
-    assert_eq!(
-        notes(&mut err),
-        format!("pollstats: {}: changed, reopened\n", path.display())
-    );
-    assert_eq!(row(&mut poll, &mut err), ["0", "2"]);
-    assert_eq!(notes(&mut err), "");
-}
-
-/// Cuts the file at `path` to `len` bytes, in place.
-fn cut(path: &Path, len: u64) {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .and_then(|file| file.set_len(len))
-        .unwrap();
+    assert_eq!(rows.row(), ["-", "2"]);
+    assert_eq!(rows.notes(), note_on(&path, "changed, reopened"));
+    assert_eq!(rows.row(), ["0", "2"]);
+    assert_eq!(rows.notes(), "");
 }
 
 /// A file of two pages: a counter `done` (as `write` makes it) and a
@@ -353,30 +364,21 @@ fn a_file_cut_short_then_filled_again_shows_all_its_values_again() {
     let path = dir.path().join("a.mmstats");
     std::fs::write(&path, two_pages(10, 1)).unwrap();
     let args = parse(&["--delta", "done,level", path.to_str().unwrap()]);
-    let mut poll = Poll::new(&args);
-    let mut screen = Screen::new(&args, Output::Plain, false);
-    let mut err = Vec::new();
-    let mut row = |poll: &mut Poll<'_>, err: &mut Vec<u8>| next_row(poll, &mut screen, err);
-    assert_eq!(row(&mut poll, &mut err), ["10", "1"]);
+    let mut rows = Rows::new(&args);
+    assert_eq!(rows.row(), ["10", "1"]);
     cut(&path, 4096);
-    assert_eq!(row(&mut poll, &mut err), ["-", "-"]);
+    assert_eq!(rows.row(), ["-", "-"]);
     // Opened again while still cut short: one page, which ends before
     // `level`.
-    assert_eq!(row(&mut poll, &mut err), ["-", "-"]);
-    assert_eq!(
-        notes(&mut err),
-        format!("pollstats: {}: changed, reopened\n", path.display())
-    );
+    assert_eq!(rows.row(), ["-", "-"]);
+    assert_eq!(rows.notes(), note_on(&path, "changed, reopened"));
     // Its bytes put back in place: the whole file is read again.
     std::fs::write(&path, two_pages(15, 2)).unwrap();
-    assert_eq!(row(&mut poll, &mut err), ["-", "2"]);
-    assert_eq!(
-        notes(&mut err),
-        format!("pollstats: {}: grew, reopened\n", path.display())
-    );
+    assert_eq!(rows.row(), ["-", "2"]);
+    assert_eq!(rows.notes(), note_on(&path, "grew, reopened"));
     std::fs::write(&path, two_pages(18, 3)).unwrap();
-    assert_eq!(row(&mut poll, &mut err), ["3", "3"]);
-    assert_eq!(notes(&mut err), "");
+    assert_eq!(rows.row(), ["3", "3"]);
+    assert_eq!(rows.notes(), "");
 }
 
 #[test]
@@ -393,24 +395,15 @@ fn a_file_without_the_fields_while_cut_short_is_polled_once_filled_again() {
         path.to_str().unwrap(),
         other.to_str().unwrap(),
     ]);
-    let mut poll = Poll::new(&args);
-    let mut screen = Screen::new(&args, Output::Plain, false);
-    let mut err = Vec::new();
-    let mut row = |poll: &mut Poll<'_>, err: &mut Vec<u8>| next_row(poll, &mut screen, err);
-    assert_eq!(row(&mut poll, &mut err), ["4"]);
+    let mut rows = Rows::new(&args);
+    assert_eq!(rows.row(), ["4"]);
     assert_eq!(
-        notes(&mut err),
-        format!(
-            "pollstats: {}: has none of the fields, skipped\n",
-            path.display()
-        )
+        rows.notes(),
+        note_on(&path, "has none of the fields, skipped")
     );
     std::fs::write(&path, two_pages(10, 2)).unwrap();
-    assert_eq!(row(&mut poll, &mut err), ["3"]);
-    assert_eq!(
-        notes(&mut err),
-        format!("pollstats: {}: new file, polled\n", path.display())
-    );
+    assert_eq!(rows.row(), ["3"]);
+    assert_eq!(rows.notes(), note_on(&path, "new file, polled"));
 }
 
 #[test]
@@ -452,10 +445,7 @@ fn a_file_cut_short_at_the_start_is_waited_for() {
     write(dir.path(), "a.mmstats", 12, 3, "ann", None);
     poll.refresh(&mut err);
     assert_eq!(poll.check_start(), Ok(Start::Ready));
-    assert_eq!(
-        notes(&mut err),
-        format!("pollstats: {}: now readable, polled\n", path.display())
-    );
+    assert_eq!(notes(&mut err), note_on(&path, "now readable, polled"));
     poll.sample(&mut err);
     let mut screen = Screen::new(&args, Output::Plain, false);
     let text = String::from_utf8(screen.render(&poll, true).to_vec()).unwrap();
@@ -487,41 +477,35 @@ fn a_file_that_failed_is_read_again_only_once_it_changed() {
     let dir = sample_dir();
     let path = dir.path().join("a.mmstats");
     let args = parse(&["--delta", "done", path.to_str().unwrap()]);
-    let mut poll = Poll::new(&args);
-    let mut screen = Screen::new(&args, Output::Plain, false);
-    let mut err = Vec::new();
-    let mut row = |poll: &mut Poll<'_>, err: &mut Vec<u8>| next_row(poll, &mut screen, err);
-    assert_eq!(row(&mut poll, &mut err), ["10"]);
+    let mut rows = Rows::new(&args);
+    assert_eq!(rows.row(), ["10"]);
     // A bad write_buffer byte: dropped, with a note naming the file.
     poke(&path, DONE_WRITE_BUFFER, &[7]);
-    assert_eq!(row(&mut poll, &mut err), ["-"]);
+    assert_eq!(rows.row(), ["-"]);
     let message = format!(
         "{}: field at offset 1: write_buffer 7 at offset {DONE_WRITE_BUFFER} \
          is not 0, 1 or 255",
         path.display()
     );
-    assert_eq!(notes(&mut err), format!("pollstats: {message}; dropped\n"));
+    assert_eq!(rows.notes(), format!("pollstats: {message}; dropped\n"));
     // Written just now: it may be in the middle of being written, so
     // it is read again at every listing (the same failure, no note).
-    assert_eq!(failure(&mut poll).stamp, None);
+    assert_eq!(failure(&mut rows.poll).stamp, None);
     set_modified(&path, 1_000_000);
-    assert_eq!(row(&mut poll, &mut err), ["-"]);
-    assert_eq!(notes(&mut err), "");
+    assert_eq!(rows.row(), ["-"]);
+    assert_eq!(rows.notes(), "");
     // Not written for a while: it is not read again while it stays as
     // it is (a message it was not read with stays).
-    assert!(failure(&mut poll).stamp.is_some());
-    failure(&mut poll).message = "not read again".into();
-    assert_eq!(row(&mut poll, &mut err), ["-"]);
-    assert_eq!(failure(&mut poll).message, "not read again");
+    assert!(failure(&mut rows.poll).stamp.is_some());
+    failure(&mut rows.poll).message = "not read again".into();
+    assert_eq!(rows.row(), ["-"]);
+    assert_eq!(failure(&mut rows.poll).message, "not read again");
     // Mended, so changed: read again.
     poke(&path, DONE_WRITE_BUFFER, &[1]);
     set_modified(&path, 2_000_000);
-    assert_eq!(row(&mut poll, &mut err), ["-"]);
-    assert_eq!(
-        notes(&mut err),
-        format!("pollstats: {}: now readable, polled\n", path.display())
-    );
-    assert_eq!(row(&mut poll, &mut err), ["0"]);
+    assert_eq!(rows.row(), ["-"]);
+    assert_eq!(rows.notes(), note_on(&path, "now readable, polled"));
+    assert_eq!(rows.row(), ["0"]);
 }
 
 /// The failure of the only path `poll` lists.
