@@ -403,7 +403,7 @@ fn a_file_without_the_fields_while_cut_short_is_polled_once_filled_again() {
     );
     std::fs::write(&path, two_pages(10, 2)).unwrap();
     assert_eq!(rows.row(), ["3"]);
-    assert_eq!(rows.notes(), note_on(&path, "new file, polled"));
+    assert_eq!(rows.notes(), note_on(&path, "grew, polled"));
 }
 
 #[test]

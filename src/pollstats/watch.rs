@@ -232,8 +232,8 @@ impl<'a> Poll<'a> {
     }
 
     /// Lists the files again: opens the new ones, reopens the ones
-    /// replaced, shrunk or grown, drops the ones gone, with a note for each (none for the files
-    /// found at the start).
+    /// replaced, shrunk or grown, drops the ones gone, with a note for each
+    /// (none for the files found at the start).
     pub(super) fn refresh(&mut self, err: &mut dyn Write) {
         self.listing += 1;
         self.order.clear();
@@ -326,7 +326,10 @@ impl<'a> Poll<'a> {
             (State::Failed(_), Opened::Polled(_)) => {
                 note(err, &format!("{name}: now readable, polled"))
             }
-            (_, Opened::Polled(_)) => note(err, &format!("{name}: new file, polled")),
+            (_, Opened::Polled(_)) if how == Reopen::Replaced => {
+                note(err, &format!("{name}: new file, polled"));
+            }
+            (_, Opened::Polled(_)) => note(err, &format!("{name}: {}, polled", how.word())),
             (_, Opened::Skipped(_, why)) if verbose => {
                 note(err, &format!("{name}: {}, skipped", why.reason()));
             }
