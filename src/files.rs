@@ -185,7 +185,15 @@ pub fn reason(error: &ReadError) -> String {
         ReadError::NotAFile { .. } => "not a regular file".to_owned(),
         ReadError::Empty { .. } => "empty file, not an mmstats file".to_owned(),
         ReadError::BadVersion { .. } => "not an mmstats file (bad version byte)".to_owned(),
-        error => error.to_string(),
+        // Without the path its message may start with: the caller names
+        // the file.
+        error => {
+            let message = error.to_string();
+            error
+                .path()
+                .and_then(|path| message.strip_prefix(&format!("{}: ", path.display())))
+                .map_or_else(|| message.clone(), str::to_owned)
+        }
     }
 }
 

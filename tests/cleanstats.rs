@@ -5,13 +5,15 @@
 mod common;
 
 use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use mmstats::reader::StatsFile;
-use mmstats::{Counter, MmStats};
+use mmstats::{Counter, MmStats, Text};
 
-use common::{child_role, fixtures_dir, spawn_role, wait_for_line, KillOnDrop};
+use common::{child_role, child_test, fixtures_dir, spawn_role, wait_for_line, KillOnDrop};
 
 #[derive(MmStats)]
 struct Job {
@@ -54,22 +56,42 @@ fn writer(test: &str, path: &Path) -> KillOnDrop {
     child
 }
 
-/// The writer's part: a model at the given path, kept until killed.
+/// A model whose text a busy writer rewrites without pause.
+#[derive(MmStats)]
+struct Busy {
+    #[mmstats(size = 16000)]
+    note: Text,
+}
+
+/// The writer's part: a model at the given path, kept until killed; as
+/// role `writer` it sits idle, as `busy` it rewrites a text without pause.
 fn play_writer() -> bool {
     let Some(role) = child_role() else {
         return false;
     };
-    assert_eq!(role, "writer");
     let path = PathBuf::from(std::env::var_os("MMSTATS_CLEAN_PATH").unwrap());
-    let job = Job::options()
-        .path(path.parent().unwrap())
-        .filename(path.file_name().unwrap().to_str().unwrap())
-        .create()
-        .unwrap();
-    job.done.incr();
-    println!("\nready");
-    loop {
-        std::thread::sleep(std::time::Duration::from_secs(1));
+    let dir = path.parent().unwrap();
+    let name = path.file_name().unwrap().to_str().unwrap();
+    match role.as_str() {
+        "writer" => {
+            let job = Job::options().path(dir).filename(name).create().unwrap();
+            job.done.incr();
+            println!("\nready");
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
+        }
+        "busy" => {
+            let busy = Busy::options().path(dir).filename(name).create().unwrap();
+            let texts = ["a".repeat(16000), "b".repeat(15000)];
+            busy.note.set(&texts[0]);
+            println!("\nready");
+            for text in texts.iter().cycle() {
+                busy.note.set(text);
+            }
+            unreachable!("the texts cycle forever")
+        }
+        other => panic!("no role {other}"),
     }
 }
 
@@ -114,6 +136,61 @@ fn removes_the_files_of_gone_writers_and_keeps_the_live_ones() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("holds its lock"), "{stdout}");
     assert!(stdout.ends_with("Removed 0  -  1 alive\n"), "{stdout}");
+}
+
+/// The uid and gid of `nobody`.
+const NOBODY: u32 = 65534;
+
+#[test]
+fn a_busy_live_writer_is_alive_however_fast_it_writes() {
+    const TEST: &str = "a_busy_live_writer_is_alive_however_fast_it_writes";
+    if play_writer() {
+        return;
+    }
+    let _turn = one_at_a_time();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("busy.mmstats");
+    let mut command = child_test(TEST, "busy");
+    command
+        .env("MMSTATS_CLEAN_PATH", &path)
+        .stdout(std::process::Stdio::piped());
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if root {
+        // The writer of another user, as a cleaner run by root meets it.
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        command.uid(NOBODY).gid(NOBODY);
+    }
+    let mut busy = KillOnDrop(command.spawn().unwrap());
+    wait_for_line(&mut busy, "ready");
+    if root {
+        assert_eq!(fs::metadata(&path).unwrap().uid(), NOBODY);
+    }
+    // Each run reads the file while the writer is rewriting its text.
+    let runs: u32 = std::env::var("MMSTATS_CLEAN_BUSY_RUNS")
+        .ok()
+        .and_then(|runs| runs.parse().ok())
+        .unwrap_or(300);
+    for run in 0..runs {
+        let out = Command::new(env!("CARGO_BIN_EXE_cleanstats"))
+            .args(["-v", "--dry-run"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert!(out.status.success(), "run {run}: {stdout}{stderr}");
+        assert_eq!(stderr, "", "run {run}");
+        // The pid, unless the writer kept its text changing through every
+        // attempt to read up to it: the lock alone tells.
+        let alive = [format!("(pid {}) ", busy.id()), String::new()].map(|pid| {
+            format!(
+                "alive {}: its writer {pid}holds its lock\nWould remove 0  -  1 alive\n",
+                path.display()
+            )
+        });
+        assert!(alive.contains(&stdout), "run {run}: {stdout}");
+    }
+    assert!(busy.try_wait().unwrap().is_none(), "the writer died");
 }
 
 /// A copy of the Python fixture `blog_script` with its `sys.pid` and

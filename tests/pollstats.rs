@@ -14,6 +14,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::{child_role, child_test, fixtures_dir, KillOnDrop};
+use mmstats::reader::testing::cut;
 use mmstats::reader::{StatsFile, Value};
 use mmstats::{Counter, Gauge, MmStats, Text};
 
@@ -218,17 +219,10 @@ fn files_that_appear_go_or_are_replaced_while_polling() {
     let mut first_writer = start_writer(TEST, &first);
 
     // No count: the test ends pollstats once it has noted everything.
-    let mut poll = KillOnDrop(
-        command(
-            dir.path(),
-            &["-d", "0.2", "-n", "5", "done,level", "*.mmstats"],
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap(),
+    let (poll, mut lines) = polling(
+        dir.path(),
+        &["-d", "0.2", "-n", "5", "done,level", "*.mmstats"],
     );
-    let mut lines = Lines::of(&mut poll);
     // The files there at the start are listed (a header, then a row) before
     // the changes, so that each change is noted.
     lines.wait_for(|lines| lines.stdout.len() >= 2);
@@ -273,6 +267,162 @@ fn files_that_appear_go_or_are_replaced_while_polling() {
     }
     let last = lines.stdout.last().unwrap();
     assert_eq!(cells(last)[1], "42", "{stdout}");
+}
+
+/// A model of two pages: a counter and a text fill the first page, a
+/// gauge starts the second. Cut to its first page, the file reads whole,
+/// without the gauge.
+#[derive(MmStats)]
+#[mmstats(sys_fields = false)]
+struct TwoPages {
+    done: Counter,
+    #[mmstats(size = 2000)]
+    comment: Text,
+    level: Gauge<u32>,
+}
+
+/// A [`TwoPages`] at `dir/cycled.mmstats` with `done` 7 and `level` 42,
+/// and its bytes.
+fn two_pages(dir: &Path) -> (mmstats::Model<TwoPages>, Vec<u8>) {
+    let stats = TwoPages::options()
+        .path(dir)
+        .filename("cycled.mmstats")
+        .create()
+        .unwrap();
+    stats.done.add(7);
+    stats.comment.set("first page");
+    stats.level.set(42);
+    let fields = StatsFile::open(stats.path()).unwrap().read_all().unwrap();
+    assert_eq!(fields[2].offset, PAGE);
+    let bytes = std::fs::read(stats.path()).unwrap();
+    (stats, bytes)
+}
+
+const PAGE: usize = 4096;
+
+/// Writes `bytes` back over the file at `path`, in place.
+fn restore(path: &Path, bytes: &[u8]) {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    file.write_all_at(bytes, 0).unwrap();
+}
+
+#[test]
+fn a_file_cut_short_and_filled_again_while_polled_shows_its_values_again() {
+    let cycles: usize = std::env::var("MMSTATS_POLL_CYCLES")
+        .ok()
+        .and_then(|cycles| cycles.parse().ok())
+        .unwrap_or(2);
+    let dir = tempfile::tempdir().unwrap();
+    let (stats, bytes) = two_pages(dir.path());
+    let args = ["-n", "0", "-d", "0.1", "--delta", "done,level", "."];
+    let (poll, mut lines) = polling(dir.path(), &args);
+    lines.wait_for(|lines| lines.stdout.len() >= 2);
+    assert_eq!(cells(&lines.stdout[1]), ["7", "42"]);
+    let reopened = "pollstats: cycled.mmstats: changed, reopened";
+    let grew = "pollstats: cycled.mmstats: grew, reopened";
+    let count = |lines: &Lines, note: &str| lines.stderr.iter().filter(|l| *l == note).count();
+    // Rows printed after a restore still without `level`: the restore
+    // came between a listing and its read, or the note was seen late.
+    let mut late = 0;
+    for cycle in 0..cycles {
+        // Cut where `level` starts, until pollstats has opened it again
+        // so and read it: the fields before `level`.
+        cut(stats.path(), PAGE as u64);
+        lines.wait_for(|lines| count(lines, reopened) > cycle);
+        let rows = lines.stdout.len();
+        lines.wait_for(|lines| lines.stdout.len() > rows + 1);
+        assert_eq!(cells(lines.stdout.last().unwrap())[1], "-", "cycle {cycle}");
+        restore(stats.path(), &bytes);
+        // Read whole again from the next listing on: ten rows are far more
+        // than it takes.
+        let restored = lines.stdout.len();
+        lines.wait_for(|lines| count(lines, grew) > cycle || lines.stdout.len() >= restored + 10);
+        let noted = lines.stdout.len();
+        assert_eq!(
+            count(&lines, grew),
+            cycle + 1,
+            "cycle {cycle}:\n{}",
+            lines.stdout[restored..].join("\n")
+        );
+        lines.wait_for(|lines| lines.stdout.len() > noted + 1);
+        assert_eq!(
+            cells(lines.stdout.last().unwrap()),
+            ["0", "42"],
+            "cycle {cycle}"
+        );
+        late += lines.stdout[restored..noted]
+            .iter()
+            .filter(|line| cells(line)[1] == "-")
+            .count();
+    }
+    drop(poll);
+    let lines = lines.finish();
+    assert_eq!(
+        lines.stderr.len(),
+        2 * cycles,
+        "{}",
+        lines.stderr.join("\n")
+    );
+    eprintln!("{cycles} cut-and-restore cycles: {late} rows after a restore without `level`");
+}
+
+#[test]
+fn a_file_cut_short_at_the_start_is_polled_once_filled_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (stats, bytes) = two_pages(dir.path());
+    let path = stats.path().to_owned();
+    // Cut inside `level`, and kept cut: as written just now, so that
+    // pollstats waits for it.
+    cut(&path, PAGE as u64 + 3);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let status = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let file = File::options().write(true).open(&path).unwrap();
+                file.set_modified(std::time::SystemTime::now()).unwrap();
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let (mut poll, mut lines) = polling(
+            dir.path(),
+            &["-c", "3", "-d", "0.1", "--delta", "done,level", "."],
+        );
+        lines.wait_for(|lines| !lines.stderr.is_empty());
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        restore(&path, &bytes);
+        let status = poll.wait().unwrap();
+        (status, lines.finish())
+    });
+    let (status, lines) = status;
+    let stdout = lines.stdout.join("\n");
+    let stderr = lines.stderr.join("\n");
+    assert!(status.success(), "{status}: {stdout}\n{stderr}");
+    assert!(
+        lines.stderr[0].starts_with("pollstats: cycled.mmstats: field at offset "),
+        "{stderr}"
+    );
+    assert!(
+        lines.has_note("pollstats: cycled.mmstats: now readable, polled"),
+        "{stderr}"
+    );
+    assert_eq!(lines.stdout.len(), 4, "{stdout}");
+    assert_eq!(cells(&lines.stdout[1]), ["7", "42"], "{stdout}");
+    assert_eq!(cells(&lines.stdout[3]), ["0", "42"], "{stdout}");
+}
+
+/// `pollstats ARGS` in `dir`, started, and the lines it prints as they
+/// come.
+fn polling(dir: &Path, args: &[&str]) -> (KillOnDrop, Lines) {
+    let mut poll = KillOnDrop(
+        command(dir, args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let lines = Lines::of(&mut poll);
+    (poll, lines)
 }
 
 /// The lines a child prints on its piped stdout and stderr, as they come.

@@ -6,9 +6,10 @@
 
 mod common;
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::os::unix::process::ExitStatusExt;
 
+use mmstats::reader::testing::cut;
 use mmstats::reader::{ReadError, StatsFile};
 use mmstats::{Counter, MmStats, Text};
 
@@ -23,14 +24,6 @@ struct TwoPages {
     #[mmstats(size = 3000)]
     long: Text,
     last: Counter,
-}
-
-fn cut(path: &std::path::Path, len: u64) {
-    OpenOptions::new()
-        .write(true)
-        .open(path)
-        .and_then(|file| file.set_len(len))
-        .unwrap();
 }
 
 #[test]
@@ -93,6 +86,40 @@ fn a_file_cut_to_nothing_reads_as_an_error() {
     std::fs::write(model.path(), vec![1u8; 10]).unwrap();
     let _ = stats.read_all();
     model.first.incr();
+}
+
+#[test]
+fn a_reader_opened_while_its_file_was_cut_short_tells_when_it_grows_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = TwoPages::options().path(dir.path()).create().unwrap();
+    model.last.add(9);
+    let whole = std::fs::read(model.path()).unwrap();
+    cut(model.path(), 4096);
+    let cut_short = StatsFile::open(model.path()).unwrap();
+    assert_eq!(cut_short.len(), 4096);
+    assert!(!cut_short.has_grown());
+
+    // The bytes put back in place: the same file, longer than the mapping.
+    std::fs::write(model.path(), &whole).unwrap();
+    assert!(!cut_short.is_replaced());
+    assert!(cut_short.has_grown());
+    let again = StatsFile::open(model.path()).unwrap();
+    assert!(!again.has_grown());
+    assert_eq!(again.read_all().unwrap()[2].value.to_string(), "9");
+
+    // Opened from a descriptor: the same answers, about the same path.
+    let from_file = StatsFile::from_file(File::open(model.path()).unwrap(), model.path()).unwrap();
+    assert_eq!(from_file.path(), Some(model.path()));
+    assert!(!from_file.has_grown() && !from_file.is_replaced());
+
+    // Another file under the name has not grown: it is replaced.
+    drop(model);
+    let bigger = dir.path().join("bigger");
+    std::fs::write(&bigger, vec![1u8; 3 * 4096]).unwrap();
+    std::fs::rename(&bigger, again.path().unwrap()).unwrap();
+    assert!(again.is_replaced());
+    assert!(!again.has_grown());
+    assert!(!StatsFile::from_bytes(vec![1u8, 0, 0]).unwrap().has_grown());
 }
 
 #[test]

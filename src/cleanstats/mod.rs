@@ -19,7 +19,11 @@
 //! mmstats file, one without `sys.pid`, a symbolic link (never followed),
 //! anything that is not a regular file. The file is opened once, without
 //! following links, judged from that descriptor, and removed only if its
-//! name still leads to that same file.
+//! name still leads to that same file. Its lock is tested before anything
+//! is read, so a live writer's file counts as alive however fast it
+//! changes; what is read is read through a mapping of the descriptor, so
+//! that a value caught while it is written is read again from the live
+//! bytes rather than from a copy that stays torn.
 //!
 //! In the directories it cleans, it also removes the temporary files
 //! (`.NAME.mmstats.PID.N.tmp`) of writers that died while creating their
@@ -36,7 +40,7 @@ pub mod process;
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -48,7 +52,7 @@ use crate::escape::escape_controls;
 use crate::escape::path_text;
 use crate::files::{input_files, searched};
 use crate::sys_field::SysField;
-use mmstats::reader::{StatsFile, ValueRef};
+use mmstats::reader::{ReadError, StatsFile, ValueRef};
 
 const AFTER_HELP: &str = "\
 Without FILE arguments, cleans $MMSTATS_GLOB, or else *.mmstats in
@@ -231,7 +235,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     u8::from(failed)
 }
 
-/// The most a stats file is read: far more than any model needs.
+/// The largest file judged: far more than any model needs.
 const MAX_STATS_FILE: u64 = 64 << 20;
 
 /// Judges the file at `path`: its verdict and, unless skipped, the file
@@ -240,7 +244,7 @@ const MAX_STATS_FILE: u64 = 64 << 20;
 /// # Errors
 ///
 /// Why it could not be judged: it could not be opened (other than for
-/// being a link, a special file or gone), inspected or read.
+/// being a link, a special file or gone), inspected, mapped or its lock tested.
 pub fn judge(path: &Path) -> Result<Verdict, String> {
     let skipped = |why: &str| Ok(Verdict::Skipped(why.to_owned()));
     let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
@@ -259,27 +263,33 @@ pub fn judge(path: &Path) -> Result<Verdict, String> {
     if meta.len() > MAX_STATS_FILE {
         return skipped("too large to be an mmstats file");
     }
-    let mut bytes = Vec::new();
-    (&file)
-        .take(MAX_STATS_FILE)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    let facts = match Facts::read(bytes) {
+    // Mapped, not copied: a read of a file that its writer is changing
+    // retries on the live bytes, where a copy would stay torn.
+    let mapped = file.try_clone().map_err(|e| format!("cannot map: {e}"))?;
+    let stats = match StatsFile::from_file(mapped, path) {
+        Ok(stats) => stats,
+        Err(ReadError::Io { action, error, .. }) => {
+            return Err(format!("cannot {action}: {error}"))
+        }
+        Err(e) => return Ok(Verdict::Skipped(crate::files::reason(&e))),
+    };
+    // The lock first: a writer of this crate holds it for as long as it
+    // lives, so a file whose lock is held is alive, however fast its
+    // writer changes it (a clean read may take long, or not come).
+    match rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => {}
+        Err(Errno::WOULDBLOCK) => return Ok(locked(&stats)),
+        Err(e) => return Err(format!("cannot test its lock: {}", io::Error::from(e))),
+    }
+    // Nothing of this crate writes the file now; a writer of Python 0.8
+    // may, without a lock (and without torn values to retry).
+    let facts = match Facts::read(&stats) {
         Ok(facts) => facts,
         Err(why) => return Ok(Verdict::Skipped(why)),
     };
     let Some(pid) = facts.pid else {
         return skipped("no sys.pid field");
     };
-    match rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive) {
-        Ok(()) => {}
-        Err(Errno::WOULDBLOCK) => {
-            return Ok(Verdict::Alive(format!(
-                "its writer (pid {pid}) holds its lock"
-            )))
-        }
-        Err(e) => return Err(format!("cannot test its lock: {}", io::Error::from(e))),
-    }
     if facts.rust {
         let why = format!("its writer (pid {pid}) is gone: its lock is free");
         return Ok(Verdict::Stale(why, file));
@@ -288,6 +298,19 @@ pub fn judge(path: &Path) -> Result<Verdict, String> {
         Ok(why) => Verdict::Stale(why, file),
         Err(verdict) => verdict,
     })
+}
+
+/// The verdict on a file whose lock a writer holds: alive, its `sys.pid`
+/// named if a read gets it, unless it has none.
+fn locked(stats: &StatsFile) -> Verdict {
+    match Facts::read(stats) {
+        Ok(Facts { pid: None, .. }) => Verdict::Skipped("no sys.pid field".to_owned()),
+        Ok(Facts { pid: Some(pid), .. }) => {
+            Verdict::Alive(format!("its writer (pid {pid}) holds its lock"))
+        }
+        // Its writer kept changing a value: the lock says enough.
+        Err(_) => Verdict::Alive("its writer holds its lock".to_owned()),
+    }
 }
 
 /// How much later than a Python file's `sys.created` a process with its
@@ -327,10 +350,9 @@ struct Facts {
 }
 
 impl Facts {
-    /// Reads the facts from a file's bytes; why the bytes are not an
-    /// mmstats file if they are not.
-    fn read(bytes: Vec<u8>) -> Result<Facts, String> {
-        let stats = StatsFile::from_bytes(bytes).map_err(|e| crate::files::reason(&e))?;
+    /// Reads the facts from a stats file; why it cannot be read if it
+    /// cannot.
+    fn read(stats: &StatsFile) -> Result<Facts, String> {
         let mut pid = SysField::new("sys.pid");
         let mut created = SysField::new("sys.created");
         let mut rust = SysField::new("org.rust.version");
@@ -340,7 +362,12 @@ impl Facts {
                 Ok(field) => field,
                 // The fields before a broken one are still the file's.
                 Err(_) if pid.is_found() => break,
-                Err(e) => return Err(format!("not a readable mmstats file: {e}")),
+                Err(e) => {
+                    return Err(format!(
+                        "not a readable mmstats file: {}",
+                        crate::files::reason(&e)
+                    ))
+                }
             };
             let value = field.value;
             pid.offer(field.label, || match value {
@@ -449,6 +476,7 @@ fn remove_leftover(path: &Path, dry_run: bool) -> io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use mmstats::reader::testing::FileBuilder;
+    use mmstats::reader::StatsFile;
 
     use super::{leftover_pid, Facts};
 
@@ -459,7 +487,7 @@ mod tests {
         file.unbuffered("app.sys.pid", "i", &7i32.to_ne_bytes());
         file.unbuffered("app.sys.created", "d", &1.5f64.to_ne_bytes());
         file.unbuffered("sys.pid", "i", &9i32.to_ne_bytes());
-        let facts = Facts::read(file.finish(128)).unwrap();
+        let facts = Facts::read(&StatsFile::from_bytes(file.finish(128)).unwrap()).unwrap();
         assert_eq!(
             (facts.pid, facts.created, facts.rust),
             (Some(9), Some(1.5), false)
@@ -467,7 +495,7 @@ mod tests {
         let mut file = FileBuilder::new();
         file.unbuffered("nosys.pid", "i", &5i32.to_ne_bytes());
         file.unbuffered("app.org.rust.version", "4s", b"1.80");
-        let facts = Facts::read(file.finish(64)).unwrap();
+        let facts = Facts::read(&StatsFile::from_bytes(file.finish(64)).unwrap()).unwrap();
         assert_eq!((facts.pid, facts.rust), (None, true));
     }
 

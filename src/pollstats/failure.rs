@@ -64,18 +64,35 @@ pub(super) struct Failure {
     /// a file not written for a while): it is opened and read again only
     /// once the path's [`Stamp`] differs, rather than parsed again at
     /// every listing. `None` for failures that may pass on their own (a
-    /// value that kept changing, a file written just now, a path that could
-    /// not be inspected): the path is tried again at every listing.
+    /// value that kept changing, a file that shrank while it was read, a
+    /// file written just now, a path that could not be inspected): the
+    /// path is tried again at every listing.
     pub(super) stamp: Option<Stamp>,
+    /// Whether the failure may pass by itself soon: the file shrank or a
+    /// value kept changing while it was read, or it was written just now
+    /// (it may be half-built, or cut short and about to be filled again).
+    /// Until it is polled, such a file keeps `pollstats` from giving up.
+    pub(super) passing: bool,
 }
 
 impl Failure {
     /// The failure `error` of the file at `path`, whose
     /// [settled](Stamp::settled) stamp before it was read was `stamp`.
     pub(super) fn new(path: &Path, error: &ReadError, stamp: Option<Stamp>) -> Failure {
+        let caught = matches!(
+            error,
+            ReadError::KeptChanging { .. } | ReadError::Shrunk { .. }
+        );
+        let stamp = stamp.filter(|_| !caught);
+        // What was read is not what the file will hold once its writer is
+        // done with it; a file that could not be opened is not being
+        // written.
+        let fresh =
+            stamp.is_none() && !matches!(error, ReadError::Io { .. } | ReadError::NotAFile { .. });
         Failure {
             message: describe(path, error),
-            stamp: stamp.filter(|_| !matches!(error, ReadError::KeptChanging { .. })),
+            stamp,
+            passing: caught || fresh,
         }
     }
 

@@ -40,9 +40,17 @@
 //! are left out of that row (without a note, unless it keeps failing) and
 //! it stays polled, its counters' next change counted from its last whole
 //! read. A file that shrank is opened again at the next listing, with a
-//! note. Every other error, which names the file, drops it; such a file,
-//! and one that could not be opened, is tried again once it changes (its
-//! identity, size or times).
+//! note, and so is one that grew past what was mapped of it (opened while
+//! it was cut short, then filled again), which would otherwise end its
+//! fields early. Every other error, which names the file, drops it; such a
+//! file, and one that could not be opened, is tried again once it changes
+//! (its identity, size or times).
+//!
+//! At the start, when a column has no field in any file read only because
+//! a file failed in a way that may pass by itself (it shrank or a value
+//! kept changing while it was read, or it was written just now), no row is
+//! printed yet and the files are listed again at the next interval, rather
+//! than giving up.
 //!
 //! Columns shrink to fit the terminal's width (or `$COLUMNS`), and text
 //! columns take the room left over. Headers are bold and values yellow on a
@@ -69,7 +77,7 @@ use std::time::Instant;
 
 pub use self::args::Args;
 use self::screen::Screen;
-use self::watch::Poll;
+use self::watch::{Poll, Start};
 use crate::escape::escape_controls;
 
 /// Where `pollstats` writes its rows, which decides its colours and width.
@@ -133,8 +141,9 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write, output: Output
     let limit = args.count.filter(|&count| count > 0);
     let mut next = Instant::now();
     let mut row = 0u64;
+    let mut started = false;
     while limit.is_none_or(|limit| row < limit) {
-        if row > 0 {
+        if poll.listing > 0 {
             if let Some(wait) = next.checked_duration_since(Instant::now()) {
                 std::thread::sleep(wait);
             }
@@ -147,10 +156,15 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write, output: Output
             _ => now + args.delay,
         };
         poll.refresh(err);
-        if row == 0 {
-            if let Err(reason) = poll.check_start() {
-                note(err, &reason);
-                return 1;
+        if !started {
+            match poll.check_start() {
+                Ok(Start::Ready) => started = true,
+                // No row yet: the files are listed again at the next one.
+                Ok(Start::Wait) => continue,
+                Err(reason) => {
+                    note(err, &reason);
+                    return 1;
+                }
             }
         }
         poll.sample(err);

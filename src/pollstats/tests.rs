@@ -5,13 +5,13 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use clap::Parser;
-use mmstats::reader::testing::FileBuilder;
+use mmstats::reader::testing::{cut, FileBuilder};
 
 use super::args::{parse_delay, parse_fields, Args};
 use super::failure::Failure;
 use super::sample::MISSED_NOTE;
 use super::screen::Screen;
-use super::watch::{Poll, State};
+use super::watch::{Poll, Start, State};
 use super::{main, Output};
 use crate::testing::ClosedPipe;
 
@@ -114,9 +114,9 @@ fn filters_pick_files_and_verbose_notes_the_others() {
     );
     assert_eq!(
         err,
-        format!(
-            "pollstats: {}: matches none of the filters, skipped\n",
-            dir.path().join("c.mmstats").display()
+        note_on(
+            &dir.path().join("c.mmstats"),
+            "matches none of the filters, skipped"
         )
     );
     let (status, out, err) = run_in(dir.path(), &["-c", "1", "done", "-f", "user=zed", "--"]);
@@ -229,7 +229,7 @@ fn next_row(poll: &mut Poll<'_>, screen: &mut Screen, err: &mut Vec<u8>) -> Vec<
     let first = poll.listing == 0;
     poll.refresh(err);
     if first {
-        poll.check_start().unwrap();
+        assert_eq!(poll.check_start(), Ok(Start::Ready));
     }
     poll.sample(err);
     let text = String::from_utf8(screen.render(poll, first).to_vec()).unwrap();
@@ -237,6 +237,39 @@ fn next_row(poll: &mut Poll<'_>, screen: &mut Screen, err: &mut Vec<u8>) -> Vec<
         .into_iter()
         .map(str::to_owned)
         .collect()
+}
+
+/// The note `pollstats` writes about the file at `path`: `what` of it.
+fn note_on(path: &Path, what: &str) -> String {
+    format!("pollstats: {}: {what}\n", path.display())
+}
+
+/// The rows of a [`Poll`] made one at a time, as `run` makes them, and
+/// the notes written meanwhile.
+struct Rows<'a> {
+    poll: Poll<'a>,
+    screen: Screen,
+    err: Vec<u8>,
+}
+
+impl<'a> Rows<'a> {
+    fn new(args: &'a Args) -> Rows<'a> {
+        Rows {
+            poll: Poll::new(args),
+            screen: Screen::new(args, Output::Plain, false),
+            err: Vec::new(),
+        }
+    }
+
+    /// The cells of the next row.
+    fn row(&mut self) -> Vec<String> {
+        next_row(&mut self.poll, &mut self.screen, &mut self.err)
+    }
+
+    /// The notes written since the last call.
+    fn notes(&mut self) -> String {
+        notes(&mut self.err)
+    }
 }
 
 /// The notes written to `err` since the last call.
@@ -251,33 +284,30 @@ fn a_value_that_kept_changing_leaves_its_file_out_of_a_row_but_polled() {
     let name = write_seqlocked(&path, 10);
     let seq = name.seq.unwrap();
     let args = parse(&["--delta", "done,name", path.to_str().unwrap()]);
-    let mut poll = Poll::new(&args);
-    let mut screen = Screen::new(&args, Output::Plain, false);
-    let mut err = Vec::new();
-    let mut row = |poll: &mut Poll<'_>, err: &mut Vec<u8>| next_row(poll, &mut screen, err);
-    assert_eq!(row(&mut poll, &mut err), ["10", "ann"]);
-    assert_eq!(row(&mut poll, &mut err), ["0", "ann"]);
+    let mut rows = Rows::new(&args);
+    assert_eq!(rows.row(), ["10", "ann"]);
+    assert_eq!(rows.row(), ["0", "ann"]);
 
     // A writer in the middle of changing `name` (its sequence word
     // odd), while `done` counts on: no values in this row, no note.
     poke(&path, seq, &7u64.to_ne_bytes());
     poke(&path, DONE, &15u64.to_ne_bytes());
-    assert_eq!(row(&mut poll, &mut err), ["-", "-"]);
-    assert_eq!(notes(&mut err), "");
+    assert_eq!(rows.row(), ["-", "-"]);
+    assert_eq!(rows.notes(), "");
     // Still polled, not opened again: the change since the last whole
     // read.
     poke(&path, seq, &8u64.to_ne_bytes());
     poke(&path, DONE, &25u64.to_ne_bytes());
-    assert_eq!(row(&mut poll, &mut err), ["15", "ann"]);
-    assert_eq!(row(&mut poll, &mut err), ["0", "ann"]);
-    assert_eq!(notes(&mut err), "");
+    assert_eq!(rows.row(), ["15", "ann"]);
+    assert_eq!(rows.row(), ["0", "ann"]);
+    assert_eq!(rows.notes(), "");
 
     // A value that stays torn is noted, once, naming the file.
     poke(&path, seq, &9u64.to_ne_bytes());
     for _ in 0..=MISSED_NOTE {
-        assert_eq!(row(&mut poll, &mut err), ["-", "-"]);
+        assert_eq!(rows.row(), ["-", "-"]);
     }
-    let noted = notes(&mut err);
+    let noted = rows.notes();
     let start = format!(
         "pollstats: {}: field at offset {}: the value at offset {} kept changing",
         path.display(),
@@ -288,8 +318,8 @@ fn a_value_that_kept_changing_leaves_its_file_out_of_a_row_but_polled() {
     assert!(noted.ends_with("; no values until it reads\n"), "{noted}");
     assert_eq!(noted.lines().count(), 1, "{noted}");
     poke(&path, seq, &10u64.to_ne_bytes());
-    assert_eq!(row(&mut poll, &mut err), ["0", "ann"]);
-    assert_eq!(notes(&mut err), "");
+    assert_eq!(rows.row(), ["0", "ann"]);
+    assert_eq!(rows.notes(), "");
 }
 
 #[test]
@@ -298,27 +328,128 @@ fn a_file_that_shrank_is_opened_again_with_a_note() {
     let path = dir.path().join("a.mmstats");
     write(dir.path(), "a.mmstats", 10, 1, "ann", None);
     let args = parse(&["--delta", "done,level", path.to_str().unwrap()]);
-    let mut poll = Poll::new(&args);
-    let mut screen = Screen::new(&args, Output::Plain, false);
-    let mut err = Vec::new();
-    let mut row = |poll: &mut Poll<'_>, err: &mut Vec<u8>| next_row(poll, &mut screen, err);
-    assert_eq!(row(&mut poll, &mut err), ["10", "1"]);
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&path)
-        .and_then(|file| file.set_len(0))
-        .unwrap();
-    assert_eq!(row(&mut poll, &mut err), ["-", "-"]);
-    assert_eq!(notes(&mut err), "");
+    let mut rows = Rows::new(&args);
+    assert_eq!(rows.row(), ["10", "1"]);
+    cut(&path, 0);
+    assert_eq!(rows.row(), ["-", "-"]);
+    assert_eq!(rows.notes(), "");
     // Written again in place: the same file, changed.
     write(dir.path(), "a.mmstats", 3, 2, "ann", None);
-    assert_eq!(row(&mut poll, &mut err), ["-", "2"]);
+    assert_eq!(rows.row(), ["-", "2"]);
+    assert_eq!(rows.notes(), note_on(&path, "changed, reopened"));
+    assert_eq!(rows.row(), ["0", "2"]);
+    assert_eq!(rows.notes(), "");
+}
+
+/// A file of two pages: a counter `done` (as `write` makes it) and a
+/// string filling the rest of the first page, then a gauge `level` on the
+/// second. Cut to its first page, it reads whole, without `level`.
+fn two_pages(done: u64, level: u32) -> Vec<u8> {
+    let mut file = FileBuilder::new();
+    let mut storage = done.to_ne_bytes().to_vec();
+    storage.extend(0u64.to_ne_bytes());
+    file.raw(b"done", b"Q", 1, &storage);
+    // The filler's header: lengths, label "fill", a 5-byte signature
+    // ("NNNNs") and its write_buffer byte.
+    let size = 4096 - file.bytes.len() - (2 + 4 + 2 + 5 + 1);
+    file.unbuffered("fill", &format!("{size}s"), &vec![b'x'; size]);
+    assert_eq!(file.bytes.len(), 4096);
+    file.unbuffered("level", "I", &level.to_ne_bytes());
+    file.finish(8192)
+}
+
+#[test]
+fn a_file_cut_short_then_filled_again_shows_all_its_values_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.mmstats");
+    std::fs::write(&path, two_pages(10, 1)).unwrap();
+    let args = parse(&["--delta", "done,level", path.to_str().unwrap()]);
+    let mut rows = Rows::new(&args);
+    assert_eq!(rows.row(), ["10", "1"]);
+    cut(&path, 4096);
+    assert_eq!(rows.row(), ["-", "-"]);
+    // Opened again while still cut short: one page, which ends before
+    // `level`.
+    assert_eq!(rows.row(), ["-", "-"]);
+    assert_eq!(rows.notes(), note_on(&path, "changed, reopened"));
+    // Its bytes put back in place: the whole file is read again.
+    std::fs::write(&path, two_pages(15, 2)).unwrap();
+    assert_eq!(rows.row(), ["-", "2"]);
+    assert_eq!(rows.notes(), note_on(&path, "grew, reopened"));
+    std::fs::write(&path, two_pages(18, 3)).unwrap();
+    assert_eq!(rows.row(), ["3", "3"]);
+    assert_eq!(rows.notes(), "");
+}
+
+#[test]
+fn a_file_without_the_fields_while_cut_short_is_polled_once_filled_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.mmstats");
+    std::fs::write(&path, two_pages(10, 1)).unwrap();
+    let other = dir.path().join("b.mmstats");
+    write(dir.path(), "b.mmstats", 5, 4, "ann", None);
+    cut(&path, 4096);
+    let args = parse(&[
+        "-v",
+        "level",
+        path.to_str().unwrap(),
+        other.to_str().unwrap(),
+    ]);
+    let mut rows = Rows::new(&args);
+    assert_eq!(rows.row(), ["4"]);
     assert_eq!(
-        notes(&mut err),
-        format!("pollstats: {}: changed, reopened\n", path.display())
+        rows.notes(),
+        note_on(&path, "has none of the fields, skipped")
     );
-    assert_eq!(row(&mut poll, &mut err), ["0", "2"]);
+    std::fs::write(&path, two_pages(10, 2)).unwrap();
+    assert_eq!(rows.row(), ["3"]);
+    assert_eq!(rows.notes(), note_on(&path, "grew, polled"));
+}
+
+#[test]
+fn a_file_cut_short_at_the_start_is_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.mmstats");
+    write(dir.path(), "a.mmstats", 10, 1, "ann", None);
+    // Cut inside its first field, just now.
+    cut(&path, 10);
+    let args = parse(&["--delta", "done,level", path.to_str().unwrap()]);
+    let mut poll = Poll::new(&args);
+    let mut err = Vec::new();
+    poll.refresh(&mut err);
+    assert_eq!(poll.check_start(), Ok(Start::Wait));
+    let noted = notes(&mut err);
+    assert!(noted.contains("truncated write_buffer"), "{noted}");
+    // Still cut short at the next listing: waited for, without a note.
+    poll.refresh(&mut err);
+    assert_eq!(poll.check_start(), Ok(Start::Wait));
     assert_eq!(notes(&mut err), "");
+
+    // One that shrank while it was read is waited for, however long ago
+    // it was written.
+    set_modified(&path, 1_000_000);
+    let shrunk = mmstats::reader::ReadError::Shrunk {
+        field: 1,
+        len: 4096,
+    };
+    *failure(&mut poll) = Failure::new(&path, &shrunk, super::failure::Stamp::of(&path));
+    assert_eq!(failure(&mut poll).stamp, None);
+    assert_eq!(poll.check_start(), Ok(Start::Wait));
+    // Cut short long ago: given up on.
+    poll.refresh(&mut err);
+    assert!(failure(&mut poll).stamp.is_some());
+    assert_eq!(poll.check_start(), Err("no stats files to poll".to_owned()));
+    assert!(notes(&mut err).contains("truncated write_buffer"));
+
+    // Filled again: polled.
+    write(dir.path(), "a.mmstats", 12, 3, "ann", None);
+    poll.refresh(&mut err);
+    assert_eq!(poll.check_start(), Ok(Start::Ready));
+    assert_eq!(notes(&mut err), note_on(&path, "now readable, polled"));
+    poll.sample(&mut err);
+    let mut screen = Screen::new(&args, Output::Plain, false);
+    let text = String::from_utf8(screen.render(&poll, true).to_vec()).unwrap();
+    assert_eq!(cells(text.lines().last().unwrap()), ["12", "3"]);
 }
 
 #[test]
@@ -346,41 +477,35 @@ fn a_file_that_failed_is_read_again_only_once_it_changed() {
     let dir = sample_dir();
     let path = dir.path().join("a.mmstats");
     let args = parse(&["--delta", "done", path.to_str().unwrap()]);
-    let mut poll = Poll::new(&args);
-    let mut screen = Screen::new(&args, Output::Plain, false);
-    let mut err = Vec::new();
-    let mut row = |poll: &mut Poll<'_>, err: &mut Vec<u8>| next_row(poll, &mut screen, err);
-    assert_eq!(row(&mut poll, &mut err), ["10"]);
+    let mut rows = Rows::new(&args);
+    assert_eq!(rows.row(), ["10"]);
     // A bad write_buffer byte: dropped, with a note naming the file.
     poke(&path, DONE_WRITE_BUFFER, &[7]);
-    assert_eq!(row(&mut poll, &mut err), ["-"]);
+    assert_eq!(rows.row(), ["-"]);
     let message = format!(
         "{}: field at offset 1: write_buffer 7 at offset {DONE_WRITE_BUFFER} \
          is not 0, 1 or 255",
         path.display()
     );
-    assert_eq!(notes(&mut err), format!("pollstats: {message}; dropped\n"));
+    assert_eq!(rows.notes(), format!("pollstats: {message}; dropped\n"));
     // Written just now: it may be in the middle of being written, so
     // it is read again at every listing (the same failure, no note).
-    assert_eq!(failure(&mut poll).stamp, None);
+    assert_eq!(failure(&mut rows.poll).stamp, None);
     set_modified(&path, 1_000_000);
-    assert_eq!(row(&mut poll, &mut err), ["-"]);
-    assert_eq!(notes(&mut err), "");
+    assert_eq!(rows.row(), ["-"]);
+    assert_eq!(rows.notes(), "");
     // Not written for a while: it is not read again while it stays as
     // it is (a message it was not read with stays).
-    assert!(failure(&mut poll).stamp.is_some());
-    failure(&mut poll).message = "not read again".into();
-    assert_eq!(row(&mut poll, &mut err), ["-"]);
-    assert_eq!(failure(&mut poll).message, "not read again");
+    assert!(failure(&mut rows.poll).stamp.is_some());
+    failure(&mut rows.poll).message = "not read again".into();
+    assert_eq!(rows.row(), ["-"]);
+    assert_eq!(failure(&mut rows.poll).message, "not read again");
     // Mended, so changed: read again.
     poke(&path, DONE_WRITE_BUFFER, &[1]);
     set_modified(&path, 2_000_000);
-    assert_eq!(row(&mut poll, &mut err), ["-"]);
-    assert_eq!(
-        notes(&mut err),
-        format!("pollstats: {}: now readable, polled\n", path.display())
-    );
-    assert_eq!(row(&mut poll, &mut err), ["0"]);
+    assert_eq!(rows.row(), ["-"]);
+    assert_eq!(rows.notes(), note_on(&path, "now readable, polled"));
+    assert_eq!(rows.row(), ["0"]);
 }
 
 /// The failure of the only path `poll` lists.

@@ -59,6 +59,9 @@ enum Reopen {
     /// The file there changed: the one polled shrank, or the one that
     /// failed was written or touched.
     Changed,
+    /// The file there is longer than its mapping: opened while it was cut
+    /// short, it was filled again.
+    Grown,
 }
 
 impl Reopen {
@@ -66,6 +69,7 @@ impl Reopen {
         match self {
             Reopen::Replaced => "replaced",
             Reopen::Changed => "changed",
+            Reopen::Grown => "grew",
         }
     }
 
@@ -74,9 +78,30 @@ impl Reopen {
     fn preposition(self) -> &'static str {
         match self {
             Reopen::Replaced => "by",
-            Reopen::Changed => "into",
+            Reopen::Changed | Reopen::Grown => "into",
         }
     }
+
+    /// Why a file still mapped is opened again, if it is: another file
+    /// took its path, or it has bytes past its mapping.
+    fn of(file: &StatsFile) -> Option<Reopen> {
+        if file.is_replaced() {
+            Some(Reopen::Replaced)
+        } else {
+            file.has_grown().then_some(Reopen::Grown)
+        }
+    }
+}
+
+/// What the first listing allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Start {
+    /// Every column has a field in a polled file: the polling starts.
+    Ready,
+    /// Not yet, but a file failed in a way that may pass by itself (see
+    /// [`Failure::passing`]): the files are listed again at the next
+    /// interval.
+    Wait,
 }
 
 /// A path, opened.
@@ -206,9 +231,9 @@ impl<'a> Poll<'a> {
         }
     }
 
-    /// Lists the files again: opens the new ones, reopens the replaced
-    /// ones, drops the ones gone, with a note for each (none for the files
-    /// found at the start).
+    /// Lists the files again: opens the new ones, reopens the ones
+    /// replaced, shrunk or grown, drops the ones gone, with a note for each
+    /// (none for the files found at the start).
     pub(super) fn refresh(&mut self, err: &mut dyn Write) {
         self.listing += 1;
         self.order.clear();
@@ -268,8 +293,8 @@ impl<'a> Poll<'a> {
         entry.seen = self.listing;
         let reopen = match &entry.state {
             State::Polled(polled) if polled.shrunk => Some(Reopen::Changed),
-            State::Polled(polled) => polled.file.is_replaced().then_some(Reopen::Replaced),
-            State::Skipped(file) => file.is_replaced().then_some(Reopen::Replaced),
+            State::Polled(polled) => Reopen::of(&polled.file),
+            State::Skipped(file) => Reopen::of(file),
             State::Failed(failure) => failure.may_have_passed(&path).then_some(Reopen::Changed),
         };
         let Some(how) = reopen else {
@@ -301,7 +326,10 @@ impl<'a> Poll<'a> {
             (State::Failed(_), Opened::Polled(_)) => {
                 note(err, &format!("{name}: now readable, polled"))
             }
-            (_, Opened::Polled(_)) => note(err, &format!("{name}: new file, polled")),
+            (_, Opened::Polled(_)) if how == Reopen::Replaced => {
+                note(err, &format!("{name}: new file, polled"));
+            }
+            (_, Opened::Polled(_)) => note(err, &format!("{name}: {}, polled", how.word())),
             (_, Opened::Skipped(_, why)) if verbose => {
                 note(err, &format!("{name}: {}, skipped", why.reason()));
             }
@@ -313,12 +341,17 @@ impl<'a> Poll<'a> {
         entry.state = opened.into_state();
     }
 
-    /// After the first listing: an error unless every column has a field
-    /// in a polled file.
-    pub(super) fn check_start(&self) -> Result<(), String> {
+    /// After a listing, until the polling starts: whether every column has
+    /// a field in a polled file, or else whether to wait for a file whose
+    /// failure may pass; an error if neither.
+    pub(super) fn check_start(&self) -> Result<Start, String> {
         let Some(missing) = self.columns.iter().find(|c| c.kind.is_none()) else {
-            return Ok(());
+            return Ok(Start::Ready);
         };
+        let passing = |entry: &Entry| matches!(&entry.state, State::Failed(f) if f.passing);
+        if self.entries.values().any(passing) {
+            return Ok(Start::Wait);
+        }
         let mut read: Vec<&Path> = Vec::new();
         let mut filtered = 0;
         for (path, entry) in &self.entries {

@@ -153,41 +153,58 @@ impl StatsFile {
     /// if byte 0 is not 1. Their messages start with `path`.
     pub fn open(path: impl AsRef<Path>) -> Result<StatsFile, ReadError> {
         let path = path.as_ref();
-        let io_error = |action, error| ReadError::Io {
+        let file = open_nonblocking(path).map_err(|error| ReadError::Io {
             path: path.to_owned(),
-            action,
+            action: IoAction::Open,
             error,
-        };
-        let file = open_nonblocking(path).map_err(|e| io_error(IoAction::Open, e))?;
+        })?;
         StatsFile::from_file(file, path)
     }
 
-    /// Maps `file`, already opened for reading, read-only; `path` is what
-    /// errors and [`path`](StatsFile::path) name. For a caller that opens
-    /// files its own way (without following symbolic links, under a
-    /// directory's descriptor).
+    /// Maps a file already opened for reading read-only, as
+    /// [`open`](StatsFile::open) does once it has opened `path`: for a
+    /// caller that must judge the very file it opened (opened without
+    /// following links, say, or locked), not whatever the path names by
+    /// the time it is opened again. `path` names the file in errors and is
+    /// the one [`is_replaced`](StatsFile::is_replaced) and
+    /// [`has_grown`](StatsFile::has_grown) look at.
+    ///
+    /// The mapping, not `file`, is kept: `file` is closed when this returns
+    /// (so a lock held through it is released; keep a clone to hold one).
     ///
     /// ```
-    /// use mmstats::reader::StatsFile;
+    /// use mmstats::reader::{StatsFile, Value};
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let dir = tempfile::tempdir()?;
     /// let path = dir.path().join("job.mmstats");
-    /// std::fs::write(&path, [1u8, 0, 0])?;
-    /// let stats = StatsFile::from_file(std::fs::File::open(&path)?, &path)?;
+    /// let mut bytes = vec![1u8];
+    /// bytes.extend(4u16.to_ne_bytes());
+    /// bytes.extend(b"done");
+    /// bytes.extend(1u16.to_ne_bytes());
+    /// bytes.extend(b"Q");
+    /// bytes.push(255); // unbuffered
+    /// bytes.extend(7u64.to_ne_bytes());
+    /// std::fs::write(&path, &bytes)?;
+    ///
+    /// let file = std::fs::File::open(&path)?;
+    /// let stats = StatsFile::from_file(file, &path)?;
     /// assert_eq!(stats.path(), Some(path.as_path()));
-    /// assert!(stats.read_all()?.is_empty());
+    /// assert_eq!(stats.read_all()?[0].value, Value::UInt(7));
     /// # Ok(())
     /// # }
     /// ```
     ///
     /// # Errors
     ///
-    /// As [`open`](StatsFile::open), but for opening.
-    pub fn from_file(file: File, path: impl AsRef<Path>) -> Result<StatsFile, ReadError> {
-        let path = path.as_ref();
+    /// As [`open`](StatsFile::open), but for opening: [`ReadError::Io`] if
+    /// the file cannot be inspected or mapped (one opened for writing only,
+    /// say), [`ReadError::NotAFile`], [`ReadError::Empty`] and
+    /// [`ReadError::BadVersion`]. Their messages start with `path`.
+    pub fn from_file(file: File, path: impl Into<PathBuf>) -> Result<StatsFile, ReadError> {
+        let path = path.into();
         let io_error = |action, error| ReadError::Io {
-            path: path.to_owned(),
+            path: path.clone(),
             action,
             error,
         };
@@ -195,14 +212,10 @@ impl StatsFile {
             .metadata()
             .map_err(|e| io_error(IoAction::Inspect, e))?;
         if !meta.is_file() {
-            return Err(ReadError::NotAFile {
-                path: path.to_owned(),
-            });
+            return Err(ReadError::NotAFile { path });
         }
         if meta.len() == 0 {
-            return Err(ReadError::Empty {
-                path: Some(path.to_owned()),
-            });
+            return Err(ReadError::Empty { path: Some(path) });
         }
         let len = usize::try_from(meta.len()).map_err(|_| {
             io_error(
@@ -214,7 +227,7 @@ impl StatsFile {
             )
         })?;
         let view = View::map(&file, len).map_err(|e| io_error(IoAction::Map, e))?;
-        let mut stats = StatsFile::new(view, Some(path.to_owned()))?;
+        let mut stats = StatsFile::new(view, Some(path))?;
         stats.identity = Some((meta.dev(), meta.ino()));
         Ok(stats)
     }
@@ -366,6 +379,44 @@ impl StatsFile {
             Ok(meta) => (meta.dev(), meta.ino()) != identity,
             Err(_) => true,
         }
+    }
+
+    /// Whether the file this was opened from is larger now than when it
+    /// was mapped: its path still names it (it is not
+    /// [replaced](StatsFile::is_replaced)) and it has bytes past the
+    /// mapping, which reads cannot see. Open the path again to read them.
+    ///
+    /// Writers of this crate and of Python 0.8 never change a file's size
+    /// once it is made, so a file grows only back after it was cut short (a
+    /// file opened while it was cut short, or copied back in place): a
+    /// mapping made then ends early, and its reads stop at its end as if
+    /// the fields did. Always `false` for
+    /// [`from_bytes`](StatsFile::from_bytes). One `stat` of the path, as
+    /// [`is_replaced`](StatsFile::is_replaced).
+    ///
+    /// ```
+    /// use mmstats::reader::StatsFile;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("job.mmstats");
+    /// std::fs::write(&path, [1u8, 0, 0])?;
+    /// let stats = StatsFile::open(&path)?;
+    /// assert!(!stats.has_grown());
+    ///
+    /// std::fs::OpenOptions::new().write(true).open(&path)?.set_len(4096)?;
+    /// assert!(stats.has_grown());
+    /// assert!(!StatsFile::open(&path)?.has_grown());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn has_grown(&self) -> bool {
+        let (Some(path), Some(identity)) = (&self.path, self.identity) else {
+            return false;
+        };
+        std::fs::metadata(path).is_ok_and(|meta| {
+            (meta.dev(), meta.ino()) == identity && meta.len() > self.view.len() as u64
+        })
     }
 
     /// Iterates over the fields, reading each one as it comes.

@@ -1,5 +1,6 @@
 //! Building stats files byte by byte, for tests: files no writer of this
-//! crate would make (Python 0.8's shapes, broken fields, odd signatures).
+//! crate would make (Python 0.8's shapes, broken fields, odd signatures),
+//! and files cut short under their readers ([`cut`]).
 //!
 //! Test support, not part of the API: compiled only for this crate's own
 //! tests and with the `test-util` feature, which the workspace's tools
@@ -103,4 +104,18 @@ impl FileBuilder {
         }
         self.bytes
     }
+}
+
+/// Cuts the file at `path` to `len` bytes in place, as another process
+/// truncating a file that readers have mapped would.
+///
+/// # Panics
+///
+/// The file cannot be opened for writing or cut.
+pub fn cut(path: &std::path::Path, len: u64) {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|file| file.set_len(len))
+        .unwrap_or_else(|e| panic!("cutting {}: {e}", path.display()));
 }

@@ -554,6 +554,27 @@ fn open_reports_the_path() {
 
     let err = StatsFile::open(dir.path()).unwrap_err();
     assert!(matches!(err, ReadError::NotAFile { .. }), "{err}");
+
+    // From a descriptor: the errors name the path given with it.
+    let named = std::path::Path::new("named.mmstats");
+    let err = StatsFile::from_file(std::fs::File::open(dir.path()).unwrap(), named).unwrap_err();
+    assert_eq!(err.to_string(), "named.mmstats: not a regular file");
+    let write_only = std::fs::OpenOptions::new().write(true).open(&text).unwrap();
+    let err = StatsFile::from_file(write_only, named).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReadError::Io {
+                action: IoAction::Map,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().starts_with("named.mmstats: cannot map: "),
+        "{err}"
+    );
 }
 
 #[cfg(unix)]
