@@ -110,12 +110,7 @@ fn mmash_with(args: &[&str], stats_path: &Path) -> Server {
     let line = rx
         .recv_timeout(Duration::from_secs(60))
         .expect("mmash printed no address");
-    let addr = line
-        .trim_end()
-        .strip_prefix("listening on http://")
-        .and_then(|rest| rest.strip_suffix('/'))
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
+    let addr = common::listening_address(&line);
     Server {
         _child: child,
         addr,

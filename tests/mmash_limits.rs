@@ -60,12 +60,7 @@ fn start(dir: &Path, shell_prefix: &str, args: &[&str]) -> Server {
     BufReader::new(child.stdout.as_mut().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let addr = line
-        .trim_end()
-        .strip_prefix("listening on http://")
-        .and_then(|rest| rest.strip_suffix('/'))
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
+    let addr = common::listening_address(&line);
     Server { child, addr }
 }
 

@@ -339,3 +339,12 @@ pub fn example(name: &str) -> PathBuf {
     );
     path
 }
+
+/// The `HOST:PORT` in mmash's first line, `listening on http://HOST:PORT/`.
+pub fn listening_address(line: &str) -> String {
+    line.trim_end()
+        .strip_prefix("listening on http://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("unexpected first line of mmash: {line:?}"))
+        .to_owned()
+}
