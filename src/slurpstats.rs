@@ -44,7 +44,8 @@ was found (said on stderr: no stats files found in DIR); 2 for bad usage.";
     after_help = AFTER_HELP
 )]
 pub struct Args {
-    /// Stats files to read; a directory means the *.mmstats files in it
+    /// Stats files to read; a directory means the *.mmstats files in it,
+    /// and a quoted glob pattern (`'/run/app/*.mmstats'`) the files it matches
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 

@@ -448,3 +448,25 @@ fn finding_no_file_is_said_and_fails() {
     }
     assert!(creating.exists());
 }
+
+#[test]
+fn a_named_file_that_is_not_there_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("x.mmstats");
+    for dry_run in [false, true] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cleanstats"));
+        if dry_run {
+            command.arg("--dry-run");
+        }
+        let out = command.arg(&missing).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.starts_with(&format!(
+                "cleanstats: {}: cannot open: No such file or directory",
+                missing.display()
+            )),
+            "{stderr}"
+        );
+    }
+}

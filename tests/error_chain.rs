@@ -67,3 +67,18 @@ fn a_read_error_names_its_cause_once() {
     assert!(err.to_string().ends_with(&cause), "{err}");
     assert_eq!(chain(&err).matches(&cause).count(), 1, "{}", chain(&err));
 }
+
+/// `fn main() -> Result<(), mmstats::Error>` prints the error's `Debug`:
+/// it is the message, not the variant's fields.
+#[test]
+fn debug_is_the_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Stats::options()
+        .path(dir.path().join("missing"))
+        .create()
+        .unwrap_err();
+    assert_eq!(format!("{err:?}"), err.to_string());
+    assert!(!format!("{err:?}").contains("Os {"), "{err:?}");
+    let read = StatsFile::open(dir.path().join("missing.mmstats")).unwrap_err();
+    assert_eq!(format!("{read:?}"), read.to_string());
+}

@@ -324,17 +324,21 @@ fn json_api_answers_as_python_mmash_did() {
     let one = aggr("requests?aggr=one")["requests"].as_u64().unwrap();
     assert!(one == 3 || one == 4, "{one}");
 
-    // What cannot be aggregated is a 400 with a JSON error.
-    let error = server.refused("/stats/idle?aggr=nonzero-min");
+    // A label asked for exactly that cannot be aggregated is a 400 with a
+    // JSON error.
+    let error = server.refused("/stats/idle?aggr=nonzero-min&exact=1");
     assert!(
         error.contains("\"idle\" has no value other than zero"),
         "{error}"
     );
-    server.refused("/stats/idle?aggr=nonzero-avg");
-    let error = server.refused("/stats/last.user?aggr=max");
+    server.refused("/stats/idle?aggr=nonzero-avg&exact=1");
+    let error = server.refused("/stats/last.user?aggr=max&exact=1");
     assert!(error.contains("string"), "{error}");
-    // One label that cannot be aggregated refuses the whole answer.
-    server.refused("/stats/l?aggr=sum");
+    // Of a prefix, such labels are left out and the others aggregated.
+    assert_eq!(aggr("idle?aggr=nonzero-min"), json!({}));
+    let some = aggr("l?aggr=sum");
+    assert!(some.get("last.user").is_none(), "{some}");
+    assert!(some.get("load").is_some(), "{some}");
     let error = server.refused("/stats/requests?aggr=median");
     assert!(error.contains("unknown aggregation \"median\""), "{error}");
 
@@ -868,4 +872,21 @@ fn names_that_are_not_utf8_break_no_answer() {
     let metrics = server.get("/metrics");
     assert_eq!(metrics.status, 200);
     assert_eq!(metrics.text().matches("mmstats_done_total{").count(), 2);
+}
+
+#[test]
+fn a_directory_given_as_glob_serves_its_stats_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        common::fixtures_dir().join("blog_script.mmstats"),
+        dir.path().join("blog.mmstats"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not served").unwrap();
+    let server = mmash_with(&["--glob", dir.path().to_str().unwrap()], dir.path());
+    let files = server.json("/files/");
+    assert_eq!(
+        files,
+        json!({"files": [dir.path().join("blog.mmstats").to_str().unwrap()]})
+    );
 }

@@ -769,3 +769,34 @@ fn planted_temporary_names_do_not_block_creation() {
     assert_eq!(names.len(), 201);
     assert!(names.iter().any(|n| n == name));
 }
+
+/// An error about a template taken from `$MMSTATS_FILES` says so.
+#[test]
+fn a_template_from_the_environment_is_named_as_such() {
+    const TEST: &str = "a_template_from_the_environment_is_named_as_such";
+    if common::child_role().is_some() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Bare::options().path(dir.path()).create().unwrap_err();
+        // On a line of its own, after the harness' "test NAME ... ".
+        println!("\nerror: {err}");
+        return;
+    }
+    for (template, want) in [
+        (
+            "{CMD}",
+            "bad file name template \"$MMSTATS_FILES={CMD}\": it gives",
+        ),
+        (
+            "../{CMD}.mmstats",
+            "bad file name template \"$MMSTATS_FILES=../{CMD}.mmstats\"",
+        ),
+    ] {
+        let mut child = common::spawn_role(
+            TEST,
+            "create",
+            &[("MMSTATS_FILES", std::ffi::OsStr::new(template))],
+        );
+        let line = common::wait_for_line(&mut child, "error: ");
+        assert!(line.starts_with(want), "{line}");
+    }
+}

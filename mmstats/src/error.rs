@@ -37,13 +37,14 @@ use std::path::PathBuf;
 /// assert!(message.ends_with("No such file or directory (os error 2)"), "{message}");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A `path` or `filename` template is malformed.
     #[error("bad file name template {template:?}: {reason}")]
     Template {
-        /// The template as given.
+        /// The template as given (`$MMSTATS_FILES=...` when it came from
+        /// that variable).
         template: String,
         /// What is wrong with it.
         reason: String,
@@ -80,7 +81,8 @@ pub enum Error {
     #[error(
         "refusing to replace {path}: a live writer in this process holds it; give this model \
          another name with `ModelOptions::filename(...)` (a template such as \
-         `{{CMD}}-{{PID}}-{{TID}}-{{MODEL}}-2.mmstats`)"
+         `{{CMD}}-{{PID}}-{{TID}}-{{MODEL}}-2.mmstats`), and keep `{{MODEL}}` and `{{TID}}` in \
+         $MMSTATS_FILES if it is set"
     )]
     InUse {
         /// The target name.
@@ -122,4 +124,13 @@ pub enum Error {
         /// The system's error, whose message ends this one's.
         error: io::Error,
     },
+}
+
+/// The same message as `Display`, so that a `main` returning
+/// `Result<(), Error>` (which prints the error's `Debug`) prints the message,
+/// not the variant's fields; match on the variant to get at them.
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }

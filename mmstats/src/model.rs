@@ -435,17 +435,28 @@ impl<S: MmStats> ModelOptions<S> {
             .filename
             .clone()
             .unwrap_or_else(crate::defaults::default_filename);
-        let filename = Template::parse(&filename_source)?;
+        // Errors about the template say where it came from.
+        let shown_template = match (&self.filename, std::env::var_os(crate::ENV_FILES)) {
+            (None, Some(_)) => format!("${}={filename_source}", crate::ENV_FILES),
+            _ => filename_source.clone(),
+        };
+        let filename = Template::parse(&filename_source).map_err(|err| match err {
+            Error::Template { reason, .. } => Error::Template {
+                template: shown_template.clone(),
+                reason,
+            },
+            other => other,
+        })?;
         let name = filename.expand(&subs);
         if let Err(reason) = crate::template::check_file_name(&name) {
             return Err(Error::Template {
-                template: filename_source,
+                template: shown_template,
                 reason,
             });
         }
         if !name.ends_with(FILE_EXTENSION) {
             return Err(Error::Extension {
-                template: filename_source,
+                template: shown_template,
                 name,
             });
         }

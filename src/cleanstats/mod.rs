@@ -88,7 +88,8 @@ could not be, or if none was found; 2 for bad usage.";
     after_help = AFTER_HELP
 )]
 pub struct Args {
-    /// Stats files to clean; a directory means the *.mmstats files in it
+    /// Stats files to clean; a directory means the *.mmstats files in it,
+    /// and a quoted glob pattern (`'/run/app/*.mmstats'`) the files it matches
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
@@ -163,6 +164,15 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             }
         };
         let shown = path_text(&path);
+        // A file named on the command line that is not there is an error; one
+        // found in a directory that went since is only gone.
+        if args.files.contains(&path) {
+            if let Err(e) = path.symlink_metadata() {
+                failed = true;
+                say(err, format!("cleanstats: {shown}: cannot open: {e}"));
+                continue;
+            }
+        }
         let judged = match judge(&path) {
             Ok(judged) => judged,
             Err(reason) => {

@@ -17,7 +17,9 @@
 //!   stats directory). With `?aggr=NAME`, each
 //!   label's values made one (see [`aggregate`](super::aggregate)); an
 //!   empty `aggr` means none. An unknown name is refused (Python ignored
-//!   it), as is an aggregation that does not apply to some label.
+//!   it). A label the aggregation does not apply to (a text for a numeric
+//!   one, only zeros for `nonzero-*`) is left out of the answer, or, when
+//!   asked for with `exact=1`, refused with the reason.
 //! - `/files/` and `/files/<glob>` give `{"files": [paths]}`: the files
 //!   that were read whole, in the order read (Python listed those that
 //!   gave at least one field, in no order).
@@ -34,7 +36,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::aggregate::{Aggregated, Aggregation};
+use super::aggregate::Aggregation;
 use super::field_budget::{for_each_field, Bounded};
 use super::source::{Source, Visitor};
 use crate::escape::path_text;
@@ -192,19 +194,28 @@ pub fn values(source: &Source, prefix: &str, query: &ValuesQuery) -> Result<Vec<
     source.read(files, &mut values);
 
     let mut out = vec![b'{'];
-    for (i, (label, values)) in values.found.iter().enumerate() {
-        if i > 0 {
+    let mut written = 0;
+    for (label, values) in &values.found {
+        let aggregated = match query.aggr {
+            // Of a prefix, a label that cannot be aggregated (a text, or only
+            // zeros for a nonzero aggregation: the `PREFIX.sys.cmd` of every
+            // prefixed model, say) is left out; a label asked for exactly is
+            // refused with the reason.
+            Some(aggr) => match aggr.apply(label, values) {
+                Ok(one) => Some(one),
+                Err(_) if !query.exact => continue,
+                Err(e) => return Err(ApiError::bad_request(e.to_string())),
+            },
+            None => None,
+        };
+        if written > 0 {
             out.push(b',');
         }
+        written += 1;
         out.extend_from_slice(string_json(label).as_bytes());
         out.push(b':');
-        match query.aggr {
-            Some(aggr) => {
-                let one: Aggregated = aggr
-                    .apply(label, values)
-                    .map_err(|e| ApiError::bad_request(e.to_string()))?;
-                one.write_json(&mut out);
-            }
+        match aggregated {
+            Some(one) => one.write_json(&mut out),
             None => {
                 out.push(b'[');
                 for (j, value) in values.iter().enumerate() {

@@ -117,7 +117,8 @@ Endpoints:
   /stats/                every label, as JSON
   /stats/PREFIX          the values of the labels starting with PREFIX, per
                          file; ?exact=1, ?glob=PATTERN, ?aggr=avg|one|max|
-                         min|sum|nonzero-min|nonzero-avg
+                         min|sum|nonzero-min|nonzero-avg (labels it does not
+                         apply to, texts say, are left out)
   /files/, /files/GLOB   the files read
   /api/snapshot          every field of every file, with its kind
   /metrics               Prometheus text format (version 0.0.4)
@@ -140,7 +141,8 @@ Exit status: 1 if it cannot listen or stops serving, 2 for bad usage.";
     after_help = AFTER_HELP
 )]
 pub struct Args {
-    /// Serve the stats files matching PATTERN (may be given several times)
+    /// Serve the stats files matching PATTERN, or the *.mmstats files of a
+    /// directory (may be given several times)
     #[arg(short, long = "glob", value_name = "PATTERN", value_parser = parse_pattern)]
     pub globs: Vec<String>,
 
@@ -217,6 +219,17 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// A `--glob` that names a directory stands for its `*.mmstats` files, as
+/// a directory does for the other tools.
+fn directory_glob(glob: &str) -> String {
+    if std::path::Path::new(glob).is_dir() {
+        let dir = glob::Pattern::escape(glob.trim_end_matches('/'));
+        format!("{dir}/*.mmstats")
+    } else {
+        glob.to_owned()
+    }
+}
+
 fn parse_pattern(text: &str) -> Result<String, glob::PatternError> {
     glob::Pattern::new(text).map(|_| text.to_owned())
 }
@@ -239,7 +252,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let globs = if args.globs.is_empty() {
         vec![mmstats::default_glob()]
     } else {
-        args.globs.clone()
+        args.globs.iter().map(|glob| directory_glob(glob)).collect()
     };
     let stats_dir = match &args.path {
         Some(path) => Some(path.clone()),

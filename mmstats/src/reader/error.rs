@@ -27,7 +27,7 @@ use crate::format::SignatureError;
 ///     "in-memory bytes: not an mmstats version 1 file: byte 0x02 at offset 0, expected 0x01"
 /// );
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum ReadError {
     /// The file could not be opened, inspected or mapped.
@@ -279,4 +279,13 @@ pub(crate) fn show_signature(bytes: &[u8]) -> String {
         shown.push_str(&format!("... ({} bytes)", bytes.len()));
     }
     shown
+}
+
+/// The same message as `Display`, so that a `main` returning
+/// `Result<(), ReadError>` (which prints the error's `Debug`) prints the message,
+/// not the variant's fields; match on the variant to get at them.
+impl std::fmt::Debug for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
