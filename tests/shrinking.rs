@@ -73,6 +73,32 @@ fn a_reader_reports_a_file_cut_short_while_mapped() {
     );
 }
 
+/// A cut inside the last mapped page raises no `SIGBUS`: the rest of the
+/// page reads as zeros. A reading that meets them where a field should be
+/// says the file shrank, not that it holds a bad field.
+#[test]
+fn a_cut_inside_the_last_mapped_page_reads_as_shrunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = TwoPages::options().path(dir.path()).create().unwrap();
+    model.first.add(7);
+    let stats = StatsFile::open(model.path()).unwrap();
+    assert_eq!(stats.read_all().unwrap().len(), 3);
+    // In the middle of the first field's signature.
+    cut(model.path(), 20);
+    let err = stats.read_all().unwrap_err();
+    assert!(matches!(err, ReadError::Shrunk { .. }), "{err}");
+    // A cursor's walk ends with the same error, whatever it lent before.
+    let mut cursor = stats.cursor();
+    let mut last = None;
+    while let Some(field) = cursor.next_field() {
+        last = Some(field.map(|_| ()).map_err(|e| e.to_string()));
+    }
+    assert!(
+        matches!(&last, Some(Err(e)) if e.contains("shrank")),
+        "{last:?}"
+    );
+}
+
 #[test]
 fn a_file_cut_to_nothing_reads_as_an_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -542,6 +542,13 @@ impl<'a, S: BorrowMut<Scratch>> Walk<'a, S> {
                 self.next = parsed.end;
                 Some(Ok(parsed))
             }
+            // The end of the fields, or bytes that make no field, may be the
+            // zeros of a cut inside the last mapped page (values read before
+            // may be such zeros too): one `stat` per walk tells.
+            Ok(None) | Err(_) if self.view.cut_short() => {
+                self.done = true;
+                Some(Err(shrunk(self.view, self.next)))
+            }
             Ok(None) => {
                 self.done = true;
                 None

@@ -226,7 +226,8 @@ impl StatsFile {
                 ),
             )
         })?;
-        let view = View::map(&file, len).map_err(|e| io_error(IoAction::Map, e))?;
+        let mut view = View::map(&file, len).map_err(|e| io_error(IoAction::Map, e))?;
+        view.set_origin(path.clone(), (meta.dev(), meta.ino()));
         let mut stats = StatsFile::new(view, Some(path))?;
         stats.identity = Some((meta.dev(), meta.ino()));
         Ok(stats)

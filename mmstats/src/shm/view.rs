@@ -5,6 +5,7 @@ use core::fmt;
 use core::sync::atomic::{fence, AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::fs::File;
 use std::io;
+use std::path::PathBuf;
 
 use memmap2::{MmapOptions, MmapRaw};
 
@@ -45,6 +46,9 @@ pub(crate) struct View {
     registration: Option<Registration>,
     bytes: Bytes,
     len: usize,
+    /// For a mapping: the file's path and identity (device, inode), to
+    /// tell a cut within the last mapped page, which raises no `SIGBUS`.
+    origin: Option<(PathBuf, (u64, u64))>,
 }
 
 enum Bytes {
@@ -107,6 +111,7 @@ impl View {
             registration: Some(Registration::new(map.as_ptr(), map.len(), -1, false)),
             len: map.len(),
             bytes: Bytes::Map(map),
+            origin: None,
         })
     }
 
@@ -124,7 +129,29 @@ impl View {
             registration: None,
             bytes: Bytes::Owned(words),
             len: bytes.len(),
+            origin: None,
         }
+    }
+
+    /// Records where a mapped view's file is, for [`cut_short`](View::cut_short).
+    pub(crate) fn set_origin(&mut self, path: PathBuf, identity: (u64, u64)) {
+        self.origin = Some((path, identity));
+    }
+
+    /// Whether the file is now shorter than the view: cut since it was
+    /// mapped. A cut inside the last mapped page raises no `SIGBUS` (the
+    /// rest of that page reads as zeros), so [`shrunk`](View::shrunk) cannot
+    /// see it; this asks the file system, one `stat` of the path (a file
+    /// replaced under it is not this one, and is not counted). Asked once
+    /// per walk, at its end, not for every field.
+    #[cold]
+    pub(crate) fn cut_short(&self) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let Some((path, identity)) = &self.origin else {
+            return false;
+        };
+        std::fs::metadata(path)
+            .is_ok_and(|meta| (meta.dev(), meta.ino()) == *identity && meta.len() < self.len as u64)
     }
 
     /// Number of bytes that can be read.
