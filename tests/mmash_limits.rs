@@ -369,3 +369,39 @@ fn a_dense_file_is_served_up_to_the_default_bound() {
     assert_eq!(dense_samples(&body), 100_000);
     assert!(body.contains("\nmmstats_fields_dropped_total 50000\n"));
 }
+
+#[test]
+fn clients_that_never_read_their_answers_are_let_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let populated = Command::new(example("populate"))
+        .arg(dir.path())
+        .arg("1000")
+        .output()
+        .unwrap();
+    assert!(populated.status.success(), "{populated:?}");
+    let server = start(
+        dir.path(),
+        "",
+        &["--write-timeout", "1", "--max-connections", "4"],
+    );
+    // Every connection takes a snapshot of some megabytes and reads none
+    // of it: the kernel's buffers fill, and the writes stall.
+    let hogs: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut stream = server.connect();
+            write!(
+                stream,
+                "GET /api/snapshot HTTP/1.1\r\nHost: {}\r\n\r\n",
+                server.addr
+            )
+            .unwrap();
+            stream
+        })
+        .collect();
+    // Once their writes have stalled for the write timeout, they are closed
+    // and a scrape gets a connection.
+    let (status, body) = server.scrape();
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(body.contains("mmstats_f0_total{"), "{body:.300}");
+    drop(hogs);
+}

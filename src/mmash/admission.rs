@@ -76,16 +76,25 @@ impl Admission {
         self.limits
     }
 
+    /// How long a request of `class` waits for its turn.
+    pub fn wait(&self, class: Class) -> Duration {
+        match class {
+            Class::Scrape => self.limits.scrape_wait,
+            Class::Api => self.limits.api_wait,
+        }
+    }
+
     /// Waits for a permit of `class`; the permit is returned when dropped.
     ///
     /// # Errors
     ///
     /// [`Busy`] when none came within the class' wait.
     pub async fn admit(&self, class: Class) -> Result<OwnedSemaphorePermit, Busy> {
-        let (permits, waited) = match class {
-            Class::Scrape => (&self.scrape, self.limits.scrape_wait),
-            Class::Api => (&self.api, self.limits.api_wait),
+        let permits = match class {
+            Class::Scrape => &self.scrape,
+            Class::Api => &self.api,
         };
+        let waited = self.wait(class);
         match tokio::time::timeout(waited, Arc::clone(permits).acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             // Timed out, or (never) closed.

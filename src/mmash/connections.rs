@@ -7,6 +7,9 @@
 //!   the header timeout, counted from when the connection opens or the last
 //!   answer was written: silent sockets, headers sent a byte at a time and
 //!   idle keep-alive connections all go away;
+//! - closes a connection whose client takes no byte of an answer for the
+//!   write timeout, so that a client that stops reading frees its
+//!   connection and the answer it holds;
 //! - keeps at most a bounded number of connections open; a client beyond the
 //!   bound waits in the listen queue until one closes, which the timeout
 //!   above makes happen soon, and the first time the bound is reached a line
@@ -38,6 +41,9 @@ pub struct ConnectionLimits {
     /// How long a connection may take to send a request header, counted
     /// from when it opens or from the end of the last answer.
     pub header_timeout: Duration,
+    /// How long a write may wait for the client to take a byte before the
+    /// connection is closed.
+    pub write_timeout: Duration,
 }
 
 /// Raises the soft limit on open files to the hard limit; returns the soft

@@ -49,6 +49,7 @@
 
 pub mod admission;
 mod aggregate;
+pub mod answer_budget;
 mod api;
 mod confined;
 pub mod connections;
@@ -58,6 +59,7 @@ mod page;
 mod request_glob;
 mod server;
 mod source;
+pub mod stalled;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -99,7 +101,8 @@ The first line on standard output is the address it listens on:
 
 Connections: a client must send each request header within --header-timeout
 seconds of connecting or of its last answer, or the connection is closed
-(idle keep-alive connections included). At most --max-connections are open
+(idle keep-alive connections included); one that takes no byte of an answer
+for --write-timeout seconds is closed too. At most --max-connections are open
 at once; more wait until one closes, and standard error says when the bound
 is reached. At start the soft limit on open files is raised to the hard
 limit; the default bound is half of it less 64, at most 1024.
@@ -108,6 +111,8 @@ Load: at most --max-reads requests read the stats files at once for /metrics,
 and as many for all other endpoints together, so neither can starve the
 other. A request waits for its turn up to 8 s (/metrics) or --queue-wait
 seconds (the others); past that it is answered 503 with Retry-After: 1.
+Built answers waiting to be sent hold at most --max-answer-bytes in all; an
+answer finding no room within the same wait is a 503 too.
 An answer serves at most --max-fields-per-file fields of one file and
 --max-fields in all; /metrics counts the rest in mmstats_fields_dropped_total
 and /api/snapshot lists each file cut short among its errors.
@@ -165,6 +170,16 @@ pub struct Args {
     /// after it opened or got its last answer
     #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = parse_timeout)]
     pub header_timeout: Duration,
+
+    /// Close a connection whose client takes no byte of an answer for
+    /// SECONDS
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_timeout)]
+    pub write_timeout: Duration,
+
+    /// Keep at most BYTES of built answers waiting to be sent, in all; an
+    /// answer finding no room within its wait is a 503 [default: 128 MiB]
+    #[arg(long, value_name = "BYTES", value_parser = parse_count)]
+    pub max_answer_bytes: Option<usize>,
 
     /// Let at most N requests read the stats files at once for /metrics,
     /// and N for the other endpoints [default: the number of CPUs, at most 4]
@@ -266,6 +281,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             |n| usize::try_from(n).unwrap_or(usize::MAX),
         ),
         header_timeout: args.header_timeout,
+        write_timeout: args.write_timeout,
     };
     let reads_per_class = args.max_reads.map_or_else(
         || std::thread::available_parallelism().map_or(2, |n| n.get().min(4)),
@@ -276,7 +292,15 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         scrape_wait: SCRAPE_WAIT.max(args.queue_wait),
         api_wait: args.queue_wait,
     });
-    let served = Arc::new(Served { source, admission });
+    let answers = answer_budget::AnswerBudget::new(
+        args.max_answer_bytes
+            .unwrap_or(answer_budget::DEFAULT_BYTES),
+    );
+    let served = Arc::new(Served {
+        source,
+        admission,
+        answers,
+    });
     let say = |stream: &mut dyn Write, line: String| {
         // Nothing sensible is left to do if the error cannot be written.
         let _ = writeln!(stream, "mmash: {}", escape_controls(&line)).and_then(|()| stream.flush());

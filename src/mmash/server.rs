@@ -28,9 +28,11 @@ use hyper_util::service::TowerToHyperService;
 use tokio::sync::Semaphore;
 
 use super::admission::{Admission, Busy, Class};
+use super::answer_budget::AnswerBudget;
 use super::api::{self, ApiError, ValuesQuery};
 use super::connections::ConnectionLimits;
 use super::source::Source;
+use super::stalled::StallGuard;
 use super::{metrics, page};
 
 const JSON: &str = "application/json";
@@ -42,6 +44,8 @@ pub struct Served {
     pub source: Arc<Source>,
     /// The permits of the requests that read files.
     pub admission: Admission,
+    /// The bytes of built answers waiting to be sent.
+    pub answers: AnswerBudget,
 }
 
 /// The routes of `mmash` over `served`; see the [module
@@ -62,6 +66,10 @@ pub fn router(served: Arc<Served>) -> Router {
         .fallback(not_found)
         .with_state(served)
 }
+
+/// How long after saying that the bound on connections was reached mmash
+/// keeps quiet about it.
+const BOUND_LOG_QUIET: Duration = Duration::from_secs(10);
 
 /// How long accepting pauses after it failed (out of descriptors, say),
 /// so that a persistent failure does not spin.
@@ -88,6 +96,7 @@ pub async fn serve(
         .header_read_timeout(limits.header_timeout)
         .keep_alive(true);
     let mut at_bound = false;
+    let mut last_said: Option<tokio::time::Instant> = None;
     loop {
         let permit = match Arc::clone(&permits).try_acquire_owned() {
             Ok(permit) => {
@@ -95,8 +104,11 @@ pub async fn serve(
                 permit
             }
             Err(_) => {
-                if !at_bound {
-                    at_bound = true;
+                // Said when the bound is reached, at most once in a while
+                // however often clients come and go around it.
+                let quiet = last_said.is_some_and(|at| at.elapsed() < BOUND_LOG_QUIET);
+                if !at_bound && !quiet {
+                    last_said = Some(tokio::time::Instant::now());
                     say(
                         log,
                         &format!(
@@ -106,6 +118,7 @@ pub async fn serve(
                         ),
                     );
                 }
+                at_bound = true;
                 match Arc::clone(&permits).acquire_owned().await {
                     Ok(permit) => permit,
                     // The semaphore is never closed.
@@ -122,6 +135,7 @@ pub async fn serve(
             }
         };
         let service = TowerToHyperService::new(router.clone());
+        let stream = StallGuard::new(stream, limits.write_timeout);
         let serving = connection.serve_connection(TokioIo::new(stream), service);
         tokio::spawn(async move {
             // A connection that fails or times out only ends itself.
@@ -183,12 +197,33 @@ async fn blocking(
         drop(permit);
         response
     };
-    match tokio::task::spawn_blocking(read).await {
+    let response = match tokio::task::spawn_blocking(read).await {
         Ok(response) => response,
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &format!("reading the stats files failed: {e}"),
-        ),
+        Err(e) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("reading the stats files failed: {e}"),
+            )
+        }
+    };
+    // The answer waits to be sent within the budget of answer bytes.
+    let (parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("building the answer failed: {e}"),
+            )
+        }
+    };
+    let wait = served.admission.wait(class);
+    match served.answers.reserve(bytes, wait).await {
+        Ok(body) => Response::from_parts(parts, axum::body::Body::new(body)),
+        Err(_) => busy_response(Busy {
+            class,
+            waited: wait,
+        }),
     }
 }
 
