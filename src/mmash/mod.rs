@@ -56,6 +56,7 @@ pub mod connections;
 pub mod field_budget;
 mod metrics;
 mod page;
+pub mod recent;
 mod request_glob;
 mod server;
 mod source;
@@ -112,7 +113,8 @@ and as many for all other endpoints together, so neither can starve the
 other. A request waits for its turn up to 8 s (/metrics) or --queue-wait
 seconds (the others); past that it is answered 503 with Retry-After: 1.
 Built answers waiting to be sent hold at most --max-answer-bytes in all; an
-answer finding no room within the same wait is a 503 too.
+answer finding no room within the same wait is a 503 too. A /metrics answer
+rendered less than 250 ms ago is served again to the scrapes that follow.
 An answer serves at most --max-fields-per-file fields of one file and
 --max-fields in all; /metrics counts the rest in mmstats_fields_dropped_total
 and /api/snapshot lists each file cut short among its errors.
@@ -300,6 +302,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         source,
         admission,
         answers,
+        recent_metrics: recent::Recent::default(),
     });
     let say = |stream: &mut dyn Write, line: String| {
         // Nothing sensible is left to do if the error cannot be written.

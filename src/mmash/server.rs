@@ -31,6 +31,7 @@ use super::admission::{Admission, Busy, Class};
 use super::answer_budget::AnswerBudget;
 use super::api::{self, ApiError, ValuesQuery};
 use super::connections::ConnectionLimits;
+use super::recent::Recent;
 use super::source::Source;
 use super::stalled::StallGuard;
 use super::{metrics, page};
@@ -46,6 +47,8 @@ pub struct Served {
     pub admission: Admission,
     /// The bytes of built answers waiting to be sent.
     pub answers: AnswerBudget,
+    /// The last `/metrics` answer, served again while fresh.
+    pub recent_metrics: Recent,
 }
 
 /// The routes of `mmash` over `served`; see the [module
@@ -328,9 +331,16 @@ async fn snapshot(State(served): State<Arc<Served>>) -> Response {
 }
 
 async fn prometheus(State(served): State<Arc<Served>>) -> Response {
-    let source = Arc::clone(&served.source);
+    if let Some(bytes) = served.recent_metrics.fresh() {
+        return live(metrics::CONTENT_TYPE, bytes.to_vec());
+    }
+    let shared = Arc::clone(&served);
     blocking(&served, Class::Scrape, move || {
-        live(metrics::CONTENT_TYPE, metrics::render(&source))
+        // Rendered by a request that held the permit before this one?
+        let bytes = shared
+            .recent_metrics
+            .get_or_render(|| metrics::render(&shared.source));
+        live(metrics::CONTENT_TYPE, bytes.to_vec())
     })
     .await
 }
