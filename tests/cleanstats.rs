@@ -470,3 +470,110 @@ fn a_named_file_that_is_not_there_is_an_error() {
         );
     }
 }
+
+#[test]
+fn a_socket_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("x.mmstats");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    for arg in [dir.path(), socket.as_path()] {
+        let out = cleanstats(&[arg]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert_eq!(text(&out.stdout), "Removed 0  -  0 alive\n", "{stderr}");
+        assert_eq!(
+            stderr,
+            format!(
+                "cleanstats: {}: left alone: not a regular file\n",
+                socket.display()
+            )
+        );
+        assert!(socket.symlink_metadata().is_ok());
+    }
+}
+
+/// A directory being cleaned, swapped again and again with a symbolic link
+/// to another directory (`renameat2(RENAME_EXCHANGE)`, as a user who owns
+/// the directory can): the files of that other directory, which are not
+/// stale, must never be removed. The rounds are bounded by a few seconds;
+/// `MMSTATS_CLEAN_SWAP_ROUNDS` asks for more.
+#[test]
+fn a_directory_swapped_for_a_link_does_not_redirect_the_removal() {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    let _turn = one_at_a_time();
+    let root = tempfile::tempdir().unwrap();
+    let cleaned = root.path().join("cleaned");
+    let swap = root.path().join("swap");
+    let victims = root.path().join("victims");
+    fs::create_dir(&cleaned).unwrap();
+    fs::create_dir(&victims).unwrap();
+    std::os::unix::fs::symlink(&victims, &swap).unwrap();
+    let stale = fs::read(abandoned(root.path(), "seed.mmstats")).unwrap();
+    let names: Vec<String> = (0..100).map(|i| format!("job-{i}.mmstats")).collect();
+    for name in &names {
+        fs::write(
+            victims.join(name),
+            "not stats, and not cleanstats' to remove",
+        )
+        .unwrap();
+    }
+
+    // The swapper exchanges the two names and back while holding `turn`,
+    // so that the test finds them in place whenever it holds it.
+    let turn = Arc::new(Mutex::new(()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let swapper = {
+        let (turn, stop) = (Arc::clone(&turn), Arc::clone(&stop));
+        let (cleaned, swap) = (cleaned.clone(), swap.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let _held = turn.lock().unwrap();
+                for _ in 0..2 {
+                    renameat_with(CWD, &cleaned, CWD, &swap, RenameFlags::EXCHANGE).unwrap();
+                }
+            }
+        })
+    };
+    let rounds: u32 = std::env::var("MMSTATS_CLEAN_SWAP_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u32::MAX);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut round = 0;
+    let mut lost = Vec::new();
+    let mut removed = 0;
+    while round < rounds && (rounds != u32::MAX || Instant::now() < deadline) {
+        round += 1;
+        {
+            let _held = turn.lock().unwrap();
+            for name in &names {
+                fs::write(cleaned.join(name), &stale).unwrap();
+            }
+        }
+        cleanstats(&[&cleaned]);
+        let _held = turn.lock().unwrap();
+        removed += names
+            .iter()
+            .filter(|name| !cleaned.join(name).exists())
+            .count();
+        lost = names
+            .iter()
+            .filter(|name| !victims.join(name).exists())
+            .collect();
+        if !lost.is_empty() {
+            break;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    swapper.join().unwrap();
+    assert!(
+        lost.is_empty(),
+        "round {round}: removed through the swapped link: {lost:?}"
+    );
+    // Still removed, when reached through the directory itself.
+    assert!(removed > 0, "{round} rounds removed no stale file");
+}

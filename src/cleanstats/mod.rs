@@ -19,7 +19,10 @@
 //! mmstats file, one without `sys.pid`, a symbolic link (never followed),
 //! anything that is not a regular file. The file is opened once, without
 //! following links, judged from that descriptor, and removed only if its
-//! name still leads to that same file. Its lock is tested before anything
+//! name still leads to that same file. Its directory is opened once
+//! first, and the file opened, checked and removed relative to that
+//! directory's descriptor: a directory on its path swapped for a link
+//! meanwhile cannot lead the removal into another directory. Its lock is tested before anything
 //! is read, so a live writer's file counts as alive however fast it
 //! changes; what is read is read through a mapping of the descriptor, so
 //! that a value caught while it is written is read again from the live
@@ -41,10 +44,11 @@ use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Write};
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{FlockOperation, Mode, OFlags, CWD};
+use rustix::fs::{AtFlags, FlockOperation, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
 use self::process::{liveness, start_time, Liveness};
@@ -109,9 +113,40 @@ pub enum Verdict {
     Alive(String),
     /// Its writer is gone: removed. The file, opened and locked, to check
     /// that its name still leads to it before removing it.
-    Stale(String, File),
+    Stale(String, Opened),
     /// Not a file cleanstats judges: left alone.
     Skipped(String),
+}
+
+/// A file opened for judging: its directory's descriptor, its name in
+/// that directory, and the file itself. Checked and removed relative to
+/// the directory's descriptor, never through the path again.
+#[derive(Debug)]
+pub struct Opened {
+    dir: OwnedFd,
+    name: OsString,
+    file: File,
+}
+
+/// The flags every judged file is opened with: never through a link, and
+/// not waiting on a FIFO or device.
+const OPEN_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::NONBLOCK)
+    .union(OFlags::CLOEXEC);
+
+/// Opens the directory of `path` (following links on the way, this once)
+/// and, relative to it, the file itself without following a link.
+fn open_in_dir(path: &Path) -> Result<Opened, Errno> {
+    let name = path.file_name().ok_or(Errno::ISDIR)?.to_owned();
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let dir_flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let dir = rustix::fs::openat(CWD, parent, dir_flags, Mode::empty())?;
+    let file = File::from(rustix::fs::openat(&dir, &name, OPEN_FLAGS, Mode::empty())?);
+    Ok(Opened { dir, name, file })
 }
 
 /// Parses the command line `args` (program name first) and runs the tool;
@@ -193,7 +228,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
                 removed += 1;
                 say(out, format!("would remove {shown}: {why}"));
             }
-            Verdict::Stale(why, file) => match remove_if_same(&path, &file) {
+            Verdict::Stale(why, opened) => match remove_if_same(&opened) {
                 Ok(true) => {
                     removed += 1;
                     say(out, format!("removed {shown}: {why}"));
@@ -257,13 +292,15 @@ const MAX_STATS_FILE: u64 = 64 << 20;
 /// being a link, a special file or gone), inspected, mapped or its lock tested.
 pub fn judge(path: &Path) -> Result<Verdict, String> {
     let skipped = |why: &str| Ok(Verdict::Skipped(why.to_owned()));
-    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
-    let file = match rustix::fs::openat(CWD, path, flags, Mode::empty()) {
-        Ok(fd) => File::from(fd),
+    let opened = match open_in_dir(path) {
+        Ok(opened) => opened,
         Err(Errno::LOOP) => return skipped("a symbolic link, not followed"),
         Err(Errno::NOENT) => return skipped("gone before it could be read"),
+        // A socket, or a device without a driver: opening it says so.
+        Err(Errno::NXIO | Errno::NODEV) => return skipped("not a regular file"),
         Err(e) => return Err(format!("cannot open: {}", io::Error::from(e))),
     };
+    let file = &opened.file;
     let meta = file
         .metadata()
         .map_err(|e| format!("cannot inspect: {e}"))?;
@@ -286,7 +323,7 @@ pub fn judge(path: &Path) -> Result<Verdict, String> {
     // The lock first: a writer of this crate holds it for as long as it
     // lives, so a file whose lock is held is alive, however fast its
     // writer changes it (a clean read may take long, or not come).
-    match rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive) {
+    match rustix::fs::flock(file, FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => {}
         Err(Errno::WOULDBLOCK) => return Ok(locked(&stats)),
         Err(e) => return Err(format!("cannot test its lock: {}", io::Error::from(e))),
@@ -302,10 +339,10 @@ pub fn judge(path: &Path) -> Result<Verdict, String> {
     };
     if facts.rust {
         let why = format!("its writer (pid {pid}) is gone: its lock is free");
-        return Ok(Verdict::Stale(why, file));
+        return Ok(Verdict::Stale(why, opened));
     }
     Ok(match judge_by_pid(pid, facts.created) {
-        Ok(why) => Verdict::Stale(why, file),
+        Ok(why) => Verdict::Stale(why, opened),
         Err(verdict) => verdict,
     })
 }
@@ -396,17 +433,19 @@ impl Facts {
     }
 }
 
-/// Removes `path` if it still names `file`; whether it did.
-fn remove_if_same(path: &Path, file: &File) -> io::Result<bool> {
-    let own = file.metadata()?;
-    match std::fs::symlink_metadata(path) {
-        Ok(meta) if (meta.dev(), meta.ino()) == (own.dev(), own.ino()) => {
-            std::fs::remove_file(path)?;
+/// Removes the opened file if its name in its directory still leads to
+/// it; whether it did. Both the check and the removal are relative to the
+/// directory's descriptor, so a directory on the path swapped since cannot
+/// redirect them; a lock taken on the file is held until it is gone.
+fn remove_if_same(opened: &Opened) -> io::Result<bool> {
+    let own = opened.file.metadata()?;
+    match rustix::fs::statat(&opened.dir, &opened.name, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(stat) if (stat.st_dev, stat.st_ino) == (own.dev(), own.ino()) => {
+            rustix::fs::unlinkat(&opened.dir, &opened.name, AtFlags::empty())?;
             Ok(true)
         }
-        Ok(_) => Ok(false),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(e),
+        Ok(_) | Err(Errno::NOENT) => Ok(false),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -463,16 +502,15 @@ fn leftover_pid(name: &str) -> Option<u32> {
 /// one is being created right now, by a process this one may not see (in
 /// another pid namespace). Whether it was (or would be) removed.
 fn remove_leftover(path: &Path, dry_run: bool) -> io::Result<bool> {
-    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
-    let file = match rustix::fs::openat(CWD, path, flags, Mode::empty()) {
-        Ok(fd) => File::from(fd),
-        Err(Errno::NOENT | Errno::LOOP) => return Ok(false),
+    let opened = match open_in_dir(path) {
+        Ok(opened) => opened,
+        Err(Errno::NOENT | Errno::LOOP | Errno::NXIO | Errno::NODEV) => return Ok(false),
         Err(e) => return Err(e.into()),
     };
-    if !file.metadata()?.is_file() {
+    if !opened.file.metadata()?.is_file() {
         return Ok(false);
     }
-    match rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive) {
+    match rustix::fs::flock(&opened.file, FlockOperation::NonBlockingLockExclusive) {
         Ok(()) => {}
         Err(Errno::WOULDBLOCK) => return Ok(false),
         Err(e) => return Err(e.into()),
@@ -480,7 +518,7 @@ fn remove_leftover(path: &Path, dry_run: bool) -> io::Result<bool> {
     if dry_run {
         return Ok(true);
     }
-    remove_if_same(path, &file)
+    remove_if_same(&opened)
 }
 
 #[cfg(test)]
@@ -488,7 +526,28 @@ mod tests {
     use mmstats::reader::testing::FileBuilder;
     use mmstats::reader::StatsFile;
 
-    use super::{leftover_pid, Facts};
+    use super::{leftover_pid, open_in_dir, remove_if_same, Facts};
+
+    #[test]
+    fn removal_stays_in_the_directory_opened_though_its_path_now_leads_elsewhere() {
+        let root = tempfile::tempdir().unwrap();
+        let (a, b) = (root.path().join("a"), root.path().join("b"));
+        std::fs::create_dir(&a).unwrap();
+        std::fs::create_dir(&b).unwrap();
+        std::fs::write(a.join("x.mmstats"), "judged").unwrap();
+        std::fs::write(b.join("x.mmstats"), "victim").unwrap();
+        let opened = open_in_dir(&a.join("x.mmstats")).unwrap();
+        // The judged file, hard-linked into b too: a check of b/x.mmstats
+        // by its path would find the same file there.
+        std::fs::remove_file(b.join("x.mmstats")).unwrap();
+        std::fs::hard_link(a.join("x.mmstats"), b.join("x.mmstats")).unwrap();
+        let moved = root.path().join("a-moved");
+        std::fs::rename(&a, &moved).unwrap();
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        assert!(remove_if_same(&opened).unwrap());
+        assert!(!moved.join("x.mmstats").exists());
+        assert!(b.join("x.mmstats").exists(), "removed through the link");
+    }
 
     #[test]
     fn sys_fields_count_under_a_prefix_but_not_as_a_label_ending() {
