@@ -800,3 +800,18 @@ fn a_template_from_the_environment_is_named_as_such() {
         assert!(line.starts_with(want), "{line}");
     }
 }
+
+/// A name near the file system's limit of 255 bytes still gets a
+/// temporary name that fits.
+#[test]
+fn a_long_file_name_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = format!("{}.mmstats", "é".repeat(123));
+    assert_eq!(name.len(), 254);
+    let stats = Bare::options()
+        .path(dir.path())
+        .filename(name.as_str())
+        .create()
+        .unwrap();
+    assert!(stats.path().ends_with(&name));
+}

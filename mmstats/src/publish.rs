@@ -50,6 +50,9 @@ impl Drop for TempName {
 /// unusable random source makes it try more than once.
 const TEMP_ATTEMPTS: u32 = 16;
 
+/// The most bytes of the target's name a temporary name keeps.
+const TEMP_NAME_KEEP: usize = 200;
+
 /// A temporary name for `name` in `dir`: `.NAME.PID.RANDOM.tmp`, with 64
 /// random bits in hexadecimal, so that no one can plant a file of the name
 /// a writer is about to use.
@@ -65,8 +68,15 @@ fn temp_name(dir: &Path, name: &str) -> PathBuf {
             .map_or(0, |d| d.as_nanos() as u64);
         random = (nanos ^ FALLBACK.fetch_add(1, Ordering::Relaxed).rotate_left(32)).to_ne_bytes();
     }
+    // A name of up to 255 bytes must leave room for the 30 or so the
+    // temporary name adds: keep its first 200 bytes (whole characters).
+    let mut keep = name.len().min(TEMP_NAME_KEEP);
+    while !name.is_char_boundary(keep) {
+        keep -= 1;
+    }
     dir.join(format!(
-        ".{name}.{}.{:016x}.tmp",
+        ".{}.{}.{:016x}.tmp",
+        &name[..keep],
         std::process::id(),
         u64::from_ne_bytes(random)
     ))

@@ -490,7 +490,10 @@ fn leftover_pid(name: &str) -> Option<u32> {
     let (target, pid) = rest.rsplit_once('.')?;
     let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     let hex = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_hexdigit());
-    if !hex(n) || !digits(pid) || !target.ends_with(".mmstats") {
+    // A writer keeps at most the first 200 bytes (whole characters) of a
+    // long name, which may cut off its `.mmstats`.
+    let kept_whole = target.ends_with(".mmstats") || target.len() > 196;
+    if !hex(n) || !digits(pid) || !kept_whole {
         return None;
     }
     pid.parse().ok()
