@@ -39,7 +39,30 @@ pub enum FilesError {
     /// A pattern given as an argument matched no file.
     #[error("{0}: no such file")]
     NoMatch(String),
+    /// A file found by listing a directory or expanding a pattern is a
+    /// symbolic link: not followed, not opened (a link planted in a shared
+    /// directory could name any file the tool's user may read).
+    #[error("{}: a symbolic link, not followed", path_text(.0))]
+    SymbolicLink(PathBuf),
+    /// Expanding a pattern looked at more paths (directory entries and
+    /// candidates) than [`MAX_PATHS`]: stopped there, its matches so far
+    /// kept.
+    #[error(
+        "{}: pattern expansion stopped: more than {limit} paths looked at",
+        path_text(.pattern)
+    )]
+    TooManyPaths {
+        /// The pattern (or directory searched, its file name pattern last).
+        pattern: PathBuf,
+        /// The bound passed.
+        limit: usize,
+    },
 }
+
+/// The most paths (directory entries listed, candidates tried) that one
+/// expansion of a pattern looks at before it stops with
+/// [`FilesError::TooManyPaths`].
+pub const MAX_PATHS: usize = 100_000;
 
 /// The files matching `pattern`, sorted; like the shell (and Python's
 /// `glob`), `*` does not match a leading dot. Names need not be UTF-8:

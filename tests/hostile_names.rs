@@ -126,3 +126,63 @@ fn a_directory_whose_name_is_not_utf8_is_searched() {
     let head = format!("==> {}/st\\xff/a.mmstats\n", parent.path().display());
     assert!(out.starts_with(&head), "{out}");
 }
+
+/// A symbolic link planted in a shared directory, named like a stats file:
+/// slurpstats lists it as an error without opening it (nothing of its
+/// target shown); named on the command line, it is the user's choice.
+#[test]
+fn slurpstats_follows_no_link_it_finds() {
+    let dir = hostile_dir();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.bin");
+    std::fs::write(&secret, b"TOPS secret").unwrap();
+    std::os::unix::fs::symlink(&secret, dir.path().join("x.mmstats")).unwrap();
+    let slurpstats = env!("CARGO_BIN_EXE_slurpstats");
+    let (status, out, err) = run(slurpstats, &[], dir.path());
+    assert_eq!(status, 1);
+    assert_eq!(
+        err,
+        "slurpstats: DIR/x.mmstats: a symbolic link, not followed\n"
+    );
+    assert_eq!(out.matches("==> ").count(), 2, "{out}");
+
+    let named = outside.path().join("mine.mmstats");
+    std::os::unix::fs::symlink(dir.path().join("good.mmstats"), &named).unwrap();
+    let (status, out, err) = run(slurpstats, &[], &named);
+    assert_eq!((status, err.as_str()), (0, ""));
+    assert!(out.contains("  done               113\n"), "{out}");
+}
+
+/// Two links to `.` made a pattern of 18 levels of `*/` double its work
+/// per level (2^17 paths): links to directories are not walked into.
+#[test]
+fn a_deep_pattern_through_links_to_directories_returns_at_once() {
+    let dir = hostile_dir();
+    std::os::unix::fs::symlink(".", dir.path().join("l1")).unwrap();
+    std::os::unix::fs::symlink(".", dir.path().join("l2")).unwrap();
+    let pattern = format!(
+        "{}/{}*.mmstats",
+        glob::Pattern::escape(dir.path().to_str().unwrap()),
+        "*/".repeat(17)
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slurpstats"))
+        .arg(&pattern)
+        .env_remove("MMSTATS_GLOB")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(10) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("still expanding {pattern} after 10 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(err, format!("slurpstats: {pattern}: no such file\n"));
+}

@@ -892,3 +892,29 @@ fn a_directory_given_as_glob_serves_its_stats_files() {
         json!({"files": [dir.path().join("blog.mmstats").to_str().unwrap()]})
     );
 }
+
+/// A hard link to a file already read is skipped (see `Source::read`).
+#[test]
+fn hard_links_to_one_file_are_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("blog.mmstats");
+    std::fs::copy(common::fixtures_dir().join("blog_script.mmstats"), &file).unwrap();
+    for name in ["l1.mmstats", "l2.mmstats", "l3.mmstats"] {
+        std::fs::hard_link(&file, dir.path().join(name)).unwrap();
+    }
+    let server = mmash(dir.path());
+    // Read once (as its first name), however many names it has: links
+    // to one large file do not multiply the work of an answer.
+    let text = server.get("/metrics").text();
+    let pids: Vec<&str> = text
+        .lines()
+        .filter(|line| line.starts_with("mmstats_sys_pid{"))
+        .collect();
+    assert_eq!(pids.len(), 1, "{text}");
+    assert!(
+        pids[0].contains(&format!("file=\"{}\"", file.display())),
+        "{text}"
+    );
+    // Skipped silently: not a read error.
+    assert_eq!(sample(&text, "mmstats_read_errors_total"), Some("0"));
+}

@@ -192,6 +192,15 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     for file in files {
         let path = match file {
             Ok(path) => path,
+            // Left alone, as `judge` leaves a link named on the command line.
+            Err(crate::files::FilesError::SymbolicLink(path)) => {
+                let shown = path_text(&path);
+                say(
+                    err,
+                    format!("cleanstats: {shown}: left alone: a symbolic link, not followed"),
+                );
+                continue;
+            }
             Err(reason) => {
                 failed = true;
                 say(err, format!("cleanstats: {reason}"));

@@ -2,13 +2,23 @@
 //! directories with [`std::fs::read_dir`] and matching each name as the
 //! system gives it, so that no name (one that is not UTF-8, say) can stop
 //! the walk.
+//!
+//! What a wildcard finds is taken as the directory lists it: a symbolic
+//! link found so is never followed, neither to a directory (walked into
+//! only if real, so that links such as `l1 -> .` cannot make a pattern's
+//! work grow with its depth) nor to a file (reported as
+//! [`FilesError::SymbolicLink`] in place of the path). The components
+//! without wildcards (`/var/run` in `/var/run/*.mmstats`) are the
+//! pattern's author's choice, and followed. And one expansion looks at
+//! [`MAX_PATHS`] paths at most.
 #![forbid(unsafe_code)]
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
+use std::fs::FileType;
 use std::path::{Component, Path, PathBuf};
 
 use super::name_pattern::NamePattern;
-use super::FilesError;
+use super::{FilesError, MAX_PATHS};
 
 /// One component of a [`PathPattern`].
 #[derive(Clone, Debug)]
@@ -28,6 +38,18 @@ pub struct PathPattern {
     steps: Vec<Step>,
     /// The pattern ends with `/`: only directories match.
     dirs_only: bool,
+    /// The pattern, to name in errors.
+    text: PathBuf,
+    /// The most paths one expansion looks at.
+    limit: usize,
+}
+
+/// One expansion under way: what it found, and how many more paths it
+/// may look at.
+struct Walk {
+    found: Vec<Result<PathBuf, FilesError>>,
+    left: usize,
+    stopped: bool,
 }
 
 impl PathPattern {
@@ -65,6 +87,8 @@ impl PathPattern {
             start,
             steps,
             dirs_only: pattern.len() > 1 && pattern.ends_with('/'),
+            text: PathBuf::from(pattern),
+            limit: MAX_PATHS,
         })
     }
 
@@ -74,7 +98,16 @@ impl PathPattern {
             start: dir.to_owned(),
             steps: vec![Step::Match(NamePattern::new(names))],
             dirs_only: false,
+            text: dir.join(names),
+            limit: MAX_PATHS,
         }
+    }
+
+    /// The same pattern, looking at `limit` paths at most.
+    #[cfg(test)]
+    fn with_limit(mut self, limit: usize) -> PathPattern {
+        self.limit = limit;
+        self
     }
 
     /// The directory every match lies in: the pattern's leading components
@@ -104,17 +137,55 @@ impl PathPattern {
 
     /// The paths matching, sorted by name within each directory, and an
     /// error in place of the names of each directory that could not be
-    /// listed. A path that does not exist matches nothing.
+    /// listed. A path that does not exist matches nothing. A symbolic link
+    /// found by a wildcard is an error in place of the path; past
+    /// [`MAX_PATHS`] looked at, the expansion stops with an error.
     pub fn expand(&self) -> Vec<Result<PathBuf, FilesError>> {
-        let mut found = Vec::new();
-        self.walk(self.start.clone(), &self.steps, &mut found);
-        found
+        let mut walk = Walk {
+            found: Vec::new(),
+            left: self.limit,
+            stopped: false,
+        };
+        self.walk(self.start.clone(), &self.steps, &mut walk);
+        walk.found
     }
 
-    fn walk(&self, path: PathBuf, steps: &[Step], found: &mut Vec<Result<PathBuf, FilesError>>) {
+    /// Counts `n` paths looked at; false once past the bound (the error
+    /// said once).
+    fn look(&self, n: usize, walk: &mut Walk) -> bool {
+        if walk.stopped {
+            return false;
+        }
+        if n > walk.left {
+            walk.stopped = true;
+            walk.found.push(Err(FilesError::TooManyPaths {
+                pattern: self.text.clone(),
+                limit: self.limit,
+            }));
+            return false;
+        }
+        walk.left -= n;
+        true
+    }
+
+    /// Whether the pattern has a wildcard: what it finds is then listed,
+    /// not named.
+    fn wild(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|step| !matches!(step, Step::Literal(_)))
+    }
+
+    fn walk(&self, path: PathBuf, steps: &[Step], walk: &mut Walk) {
+        if !self.look(1, walk) {
+            return;
+        }
         let Some((step, rest)) = steps.split_first() else {
-            if !self.dirs_only || is_dir(&path) {
-                found.push(Ok(path));
+            let link = || path.symlink_metadata().is_ok_and(|m| m.is_symlink());
+            if self.wild() && link() {
+                walk.found.push(Err(FilesError::SymbolicLink(path)));
+            } else if !self.dirs_only || is_dir(&path) {
+                walk.found.push(Ok(path));
             }
             return;
         };
@@ -131,20 +202,25 @@ impl PathPattern {
                     next.symlink_metadata().is_ok()
                 };
                 if exists {
-                    self.walk(next, rest, found);
+                    self.walk(next, rest, walk);
                 }
             }
             Step::Match(pattern) => {
                 if !is_dir(&path) {
                     return;
                 }
-                match list(&path) {
-                    Ok(names) => {
-                        for name in names.iter().filter(|name| pattern.matches(name)) {
-                            self.walk(child(&path, name), rest, found);
+                match self.list(&path, walk) {
+                    Some(Ok(entries)) => {
+                        for (name, kind) in entries.iter().filter(|(name, _)| pattern.matches(name))
+                        {
+                            // Only a real directory has anything below.
+                            if rest.is_empty() || kind.is_dir() {
+                                self.walk(child(&path, name), rest, walk);
+                            }
                         }
                     }
-                    Err(error) => found.push(Err(error)),
+                    Some(Err(error)) => walk.found.push(Err(error)),
+                    None => {}
                 }
             }
             Step::Recursive => {
@@ -153,7 +229,7 @@ impl PathPattern {
                     .position(|step| !matches!(step, Step::Recursive))
                     .map_or(&[][..], |at| &rest[at..]);
                 if is_dir(&path) {
-                    self.descend(path, rest, found);
+                    self.descend(path, rest, walk);
                 }
             }
         }
@@ -161,21 +237,51 @@ impl PathPattern {
 
     /// `**` at the directory `path`: `rest` from here, then from every
     /// directory below, hidden ones and links to directories left out.
-    fn descend(&self, path: PathBuf, rest: &[Step], found: &mut Vec<Result<PathBuf, FilesError>>) {
-        self.walk(path.clone(), rest, found);
-        match list(&path) {
-            Ok(names) => {
-                for name in names {
-                    let below = child(&path, &name);
+    fn descend(&self, path: PathBuf, rest: &[Step], walk: &mut Walk) {
+        self.walk(path.clone(), rest, walk);
+        match self.list(&path, walk) {
+            Some(Ok(entries)) => {
+                for (name, kind) in entries {
                     let hidden = name.as_encoded_bytes().starts_with(b".");
-                    let real_dir = below.symlink_metadata().is_ok_and(|m| m.is_dir());
-                    if !hidden && real_dir {
-                        self.descend(below, rest, found);
+                    if !hidden && kind.is_dir() {
+                        self.descend(child(&path, &name), rest, walk);
                     }
                 }
             }
-            Err(error) => found.push(Err(error)),
+            Some(Err(error)) => walk.found.push(Err(error)),
+            None => {}
         }
+    }
+
+    /// The entries of directory `path`, sorted by name, each with its own
+    /// type (a link as a link); `None` past the bound.
+    fn list(
+        &self,
+        path: &Path,
+        walk: &mut Walk,
+    ) -> Option<Result<Vec<(OsString, FileType)>, FilesError>> {
+        let dir = dir_or_cwd(path);
+        let error = |error| FilesError::ReadDir {
+            dir: dir.to_owned(),
+            error,
+        };
+        let mut entries = Vec::new();
+        match std::fs::read_dir(dir) {
+            Ok(read) => {
+                for entry in read {
+                    if !self.look(1, walk) {
+                        return None;
+                    }
+                    match entry.and_then(|e| Ok((e.file_name(), e.file_type()?))) {
+                        Ok(entry) => entries.push(entry),
+                        Err(e) => return Some(Err(error(e))),
+                    }
+                }
+            }
+            Err(e) => return Some(Err(error(e))),
+        }
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        Some(Ok(entries))
     }
 }
 
@@ -204,21 +310,6 @@ fn dir_or_cwd(path: &Path) -> &Path {
     }
 }
 
-/// The names in directory `path`, sorted.
-fn list(path: &Path) -> Result<Vec<std::ffi::OsString>, FilesError> {
-    let read = |path: &Path| -> std::io::Result<Vec<_>> {
-        std::fs::read_dir(dir_or_cwd(path))?
-            .map(|entry| entry.map(|e| e.file_name()))
-            .collect()
-    };
-    let mut names = read(path).map_err(|error| FilesError::ReadDir {
-        dir: dir_or_cwd(path).to_owned(),
-        error,
-    })?;
-    names.sort();
-    Ok(names)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,9 +321,9 @@ mod tests {
             .unwrap()
             .expand()
             .into_iter()
-            .map(|p| {
-                let p = p.unwrap();
-                p.strip_prefix(dir).unwrap().to_string_lossy().into_owned()
+            .map(|p| match p {
+                Ok(p) => p.strip_prefix(dir).unwrap().to_string_lossy().into_owned(),
+                Err(e) => format!("! {e}").replace(&*dir.to_string_lossy(), "DIR"),
             })
             .collect()
     }
@@ -259,7 +350,10 @@ mod tests {
             names(d, "*.mmstats"),
             ["caf\u{fffd}.mmstats", "top.mmstats"]
         );
-        assert_eq!(names(d, "*/*.mmstats"), ["a/x.mmstats", "link/x.mmstats"]);
+        // A link to a directory that a wildcard finds is not walked into.
+        assert_eq!(names(d, "*/*.mmstats"), ["a/x.mmstats"]);
+        // Named, it is the pattern's author's choice.
+        assert_eq!(names(d, "link/*.mmstats"), ["link/x.mmstats"]);
         assert_eq!(names(d, "a/x.mmstats"), ["a/x.mmstats"]);
         assert_eq!(names(d, "a/missing"), Vec::<String>::new());
         assert_eq!(names(d, "c/.h/*"), ["c/.h/z.mmstats"]);
@@ -273,8 +367,91 @@ mod tests {
                 "a/b/y.mmstats"
             ]
         );
-        assert_eq!(names(d, "*/"), ["a", "c", "link"]);
+        assert_eq!(
+            names(d, "*/"),
+            ["a", "c", "! DIR/link: a symbolic link, not followed"]
+        );
         assert_eq!(names(d, "top.mmstats/*"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn links_found_are_not_followed() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.bin"), b"TOPS").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("a.mmstats"), b"\x01").unwrap();
+        std::fs::create_dir(d.join("sub")).unwrap();
+        std::fs::write(d.join("sub/b.mmstats"), b"\x01").unwrap();
+        std::os::unix::fs::symlink(".", d.join("l1")).unwrap();
+        std::os::unix::fs::symlink(".", d.join("l2")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret.bin"), d.join("x.mmstats")).unwrap();
+
+        // Two links to `.` made this pattern's work double per level.
+        let started = std::time::Instant::now();
+        let deep = format!("{}*.mmstats", "*/".repeat(17));
+        assert_eq!(names(d, &deep), Vec::<String>::new());
+        assert!(started.elapsed().as_secs() < 2, "{:?}", started.elapsed());
+
+        let link = "! DIR/x.mmstats: a symbolic link, not followed";
+        assert_eq!(
+            names(d, "**/*.mmstats"),
+            ["a.mmstats", link, "sub/b.mmstats"]
+        );
+        assert_eq!(names(d, "*.mmstats"), ["a.mmstats", link]);
+        assert_eq!(names(d, "*/b.mmstats"), ["sub/b.mmstats"]);
+        let listed: Vec<_> = PathPattern::in_dir(d, OsStr::new("*.mmstats"))
+            .expand()
+            .into_iter()
+            .map(|p| p.map_err(|e| e.to_string()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                Ok(d.join("a.mmstats")),
+                Err(format!(
+                    "{}: a symbolic link, not followed",
+                    d.join("x.mmstats").display()
+                ))
+            ]
+        );
+        // Named without a wildcard, a link is the user's choice.
+        assert_eq!(names(d, "x.mmstats"), ["x.mmstats"]);
+        assert_eq!(names(d, "l1/l2/a.mmstats"), ["l1/l2/a.mmstats"]);
+    }
+
+    #[test]
+    fn an_expansion_past_the_bound_stops_with_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for i in 0..30 {
+            std::fs::write(d.join(format!("{i:02}.mmstats")), b"\x01").unwrap();
+        }
+        let pattern = format!("{}/*.mmstats", d.display());
+        let expand = |limit| {
+            PathPattern::parse(&pattern)
+                .unwrap()
+                .with_limit(limit)
+                .expand()
+        };
+        assert_eq!(expand(100).len(), 30);
+        let stopped = expand(20);
+        let (last, before) = stopped.split_last().unwrap();
+        assert!(before.iter().all(Result::is_ok));
+        assert!(matches!(
+            last,
+            Err(FilesError::TooManyPaths { limit: 20, .. })
+        ));
+        assert_eq!(
+            last.as_ref().unwrap_err().to_string(),
+            format!("{pattern}: pattern expansion stopped: more than 20 paths looked at")
+        );
+        assert!(matches!(
+            &PathPattern::in_dir(d, OsStr::new("*"))
+                .with_limit(5)
+                .expand()[..],
+            [Err(FilesError::TooManyPaths { .. })]
+        ));
     }
 
     #[cfg(unix)]

@@ -145,15 +145,27 @@ impl Source {
     /// symbolic link) or refused. A file whose value kept changing while
     /// it was read is read once more before it counts as failed, so that
     /// a busy writer does not make its series vanish from an answer.
+    ///
+    /// Each file (device and inode) is read once per answer: another name
+    /// of a file already read (a hard link) is skipped silently, neither
+    /// read nor counted as failed, so that links to one large file do not
+    /// multiply the work of an answer.
     pub fn read(
         &self,
         files: Vec<Result<PathBuf, FilesError>>,
         visitor: &mut impl Visitor,
     ) -> Summary {
         let budget = FieldBudget::new(self.field_limits);
+        let mut read_files = HashSet::new();
         for item in files {
             let path = match item {
                 Ok(path) => path,
+                // Refused as `confined` refuses a link, in the same words.
+                Err(FilesError::SymbolicLink(path)) => {
+                    let refused = confined::OpenRefused::Link(path.clone());
+                    visitor.failed(&path_text(&path), &refused.to_string());
+                    continue;
+                }
                 Err(error) => {
                     visitor.failed(&failed_file(&error), &error.to_string());
                     continue;
@@ -166,6 +178,12 @@ impl Source {
                     continue;
                 }
             };
+            if let Ok(meta) = opened.metadata() {
+                use std::os::unix::fs::MetadataExt;
+                if !read_files.insert((meta.dev(), meta.ino())) {
+                    continue;
+                }
+            }
             let before = budget.spent();
             let read = StatsFile::from_file(opened, &path).and_then(|file| {
                 match visitor.file(&path, &Bounded::new(&file, &budget)) {
@@ -193,6 +211,9 @@ fn failed_file(error: &FilesError) -> String {
     match error {
         FilesError::ReadDir { dir, .. } => path_text(dir).into_owned(),
         FilesError::BadPattern { pattern, .. } | FilesError::NoMatch(pattern) => pattern.clone(),
+        FilesError::SymbolicLink(path) | FilesError::TooManyPaths { pattern: path, .. } => {
+            path_text(path).into_owned()
+        }
         // A kind of error added later: the message names what it is about.
         #[allow(unreachable_patterns)]
         _ => String::new(),
