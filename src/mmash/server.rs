@@ -155,13 +155,13 @@ fn say(log: &mut dyn Write, line: &str) {
 }
 
 /// A body with its content type, not to be cached.
-fn live(content_type: &'static str, body: Vec<u8>) -> Response {
+fn live(content_type: &'static str, body: impl Into<bytes::Bytes>) -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
-        body,
+        body.into(),
     )
         .into_response()
 }
@@ -331,8 +331,9 @@ async fn snapshot(State(served): State<Arc<Served>>) -> Response {
 }
 
 async fn prometheus(State(served): State<Arc<Served>>) -> Response {
+    // Served again while fresh: the same bytes, shared, not copied.
     if let Some(bytes) = served.recent_metrics.fresh() {
-        return live(metrics::CONTENT_TYPE, bytes.to_vec());
+        return live(metrics::CONTENT_TYPE, bytes);
     }
     let shared = Arc::clone(&served);
     blocking(&served, Class::Scrape, move || {
@@ -340,7 +341,7 @@ async fn prometheus(State(served): State<Arc<Served>>) -> Response {
         let bytes = shared
             .recent_metrics
             .get_or_render(|| metrics::render(&shared.source));
-        live(metrics::CONTENT_TYPE, bytes.to_vec())
+        live(metrics::CONTENT_TYPE, bytes)
     })
     .await
 }
