@@ -28,6 +28,19 @@ struct Server {
     addr: String,
 }
 
+/// A stats directory holding `files` files of 50 fields (the `populate`
+/// example's).
+fn populated(files: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(example("populate"))
+        .arg(dir.path())
+        .arg(files.to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    dir
+}
+
 /// A stats directory holding one file with a counter `done` of 113.
 fn stats_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -252,13 +265,7 @@ fn idle_sockets_beyond_a_low_open_files_limit_do_not_lock_a_scraper_out() {
 
 #[test]
 fn a_flood_of_reading_requests_is_served_a_few_at_a_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let populated = Command::new(example("populate"))
-        .arg(dir.path())
-        .arg("300")
-        .output()
-        .unwrap();
-    assert!(populated.status.success(), "{populated:?}");
+    let dir = populated(300);
     let server = std::sync::Arc::new(start(
         dir.path(),
         "",
@@ -374,13 +381,7 @@ fn a_dense_file_is_served_up_to_the_default_bound() {
 
 #[test]
 fn clients_that_never_read_their_answers_are_let_go() {
-    let dir = tempfile::tempdir().unwrap();
-    let populated = Command::new(example("populate"))
-        .arg(dir.path())
-        .arg("1000")
-        .output()
-        .unwrap();
-    assert!(populated.status.success(), "{populated:?}");
+    let dir = populated(1000);
     let server = start(
         dir.path(),
         "",
