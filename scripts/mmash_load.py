@@ -5,6 +5,12 @@ mmash's memory and threads sampled throughout.
 
     scripts/mmash_load.py [--files 1000] [--clients 400] [--seconds 60]
                           [--endpoint /api/snapshot] [--check]
+    scripts/mmash_load.py --dense 16777216
+
+With --dense BYTES it instead writes one file of that size packed with
+one-byte fields (what a broken or hostile writer could leave), scrapes
+/metrics once and prints the answer's size, its time and mmash's peak
+resident memory.
 
 Builds the release binaries it needs (mmash, the populate example), writes
 FILES stats files of 50 fields into a temporary directory, starts mmash on
@@ -108,6 +114,46 @@ async def run(args, host, port, pid):
     return results, latencies, peaks
 
 
+def dense_file(path, size):
+    """A file of `size` bytes holding as many one-byte fields as fit."""
+    import struct
+    out = bytearray(b"\x01")
+    i = 0
+    while True:
+        label = ("f%d" % i).encode()
+        record = (struct.pack("H", len(label)) + label + struct.pack("H", 1)
+                  + b"B" + bytes([255, 1]))
+        if len(out) + len(record) + 2 > size:
+            break
+        out += record
+        i += 1
+    out += bytes(size - len(out))
+    with open(path, "wb") as f:
+        f.write(out)
+    return i
+
+
+def run_dense(mmash, size):
+    with tempfile.TemporaryDirectory(prefix="mmash-dense-") as stats:
+        fields = dense_file(os.path.join(stats, "dense.mmstats"), size)
+        server = subprocess.Popen(
+            [mmash, "--bind", "127.0.0.1:0", "--glob", os.path.join(stats, "*.mmstats")],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            line = server.stdout.readline().strip()
+            host, port = line.removeprefix("listening on http://").rstrip("/").rsplit(":", 1)
+            start = time.monotonic()
+            status, _, body = asyncio.run(fetch(host, int(port), "/metrics"))
+            took = time.monotonic() - start
+            hwm = int(proc_status(server.pid)["VmHWM"])
+        finally:
+            server.kill()
+            server.communicate()
+    print("mmash /metrics over one %d-byte file of %d one-byte fields: status %d, "
+          "%.1f MB in %.2f s, peak RSS %.1f MiB"
+          % (size, fields, status, body / 1e6, took, hwm / 1024))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=1000)
@@ -116,9 +162,13 @@ def main():
     parser.add_argument("--endpoint", default="/api/snapshot")
     parser.add_argument("--scrape-every", type=float, default=5.0)
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("--dense", type=int, metavar="BYTES")
     args = parser.parse_args()
 
     mmash, populate = build()
+    if args.dense:
+        run_dense(mmash, args.dense)
+        return
     with tempfile.TemporaryDirectory(prefix="mmash-load-") as stats:
         subprocess.run([populate, stats, str(args.files)], check=True,
                        stdout=subprocess.DEVNULL)

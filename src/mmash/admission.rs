@@ -71,11 +71,6 @@ impl Admission {
         }
     }
 
-    /// The limits these permits keep.
-    pub fn limits(&self) -> AdmissionLimits {
-        self.limits
-    }
-
     /// How long a request of `class` waits for its turn.
     pub fn wait(&self, class: Class) -> Duration {
         match class {

@@ -64,11 +64,6 @@ impl FieldBudget {
         }
     }
 
-    /// The limits this budget keeps.
-    pub fn limits(&self) -> FieldLimits {
-        self.limits
-    }
-
     /// The fields left out so far.
     pub fn dropped(&self) -> u64 {
         self.dropped.get()
